@@ -1,0 +1,92 @@
+"""The Trackside server extension: configuration, start and stop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
+from traitlets import Bool, Float, Int, Unicode, default
+
+from .backend import BackendManager, BackendOptions
+from .handlers import route_table
+
+
+class Trackside(ExtensionApp):
+    """MLflow tracking for JupyterLab. Configure with ``c.Trackside.<option>``."""
+
+    name = "trackside"
+    load_other_extensions = True
+
+    tracking_uri = Unicode(
+        "",
+        help="URL of the MLflow tracking server to use. Empty: MLFLOW_TRACKING_URI from the "
+        "server's environment, else the embedded server.",
+    ).tag(config=True)
+
+    backend_root = Unicode(
+        "",
+        help="Folder holding the embedded server's mlflow.db and mlartifacts/. "
+        "Empty: the Jupyter server's root directory.",
+    ).tag(config=True)
+
+    port = Int(5000, help="Port of the embedded MLflow server (a free one if taken).").tag(
+        config=True
+    )
+
+    adopt_existing = Bool(
+        True, help="Use an MLflow server that already answers on the embedded port."
+    ).tag(config=True)
+
+    health_interval = Float(5.0, help="Seconds between health checks of the embedded server.").tag(
+        config=True
+    )
+
+    max_restarts = Int(
+        5, help="Crashes in a row after which the embedded server is not restarted again."
+    ).tag(config=True)
+
+    startup_timeout = Float(
+        120.0, help="Seconds the embedded server may take to become healthy."
+    ).tag(config=True)
+
+    stop_timeout = Float(5.0, help="Seconds between SIGTERM and SIGKILL at shutdown.").tag(
+        config=True
+    )
+
+    @default("backend_root")
+    def _default_backend_root(self) -> str:
+        server: ServerApp | None = self.serverapp
+        return str(server.root_dir) if server is not None else os.getcwd()
+
+    def initialize_settings(self) -> None:
+        uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
+        options = BackendOptions(
+            tracking_uri=uri,
+            root_dir=Path(self.backend_root).expanduser().resolve(),
+            port=self.port,
+            adopt_existing=self.adopt_existing,
+            health_interval=self.health_interval,
+            max_restarts=self.max_restarts,
+            startup_timeout=self.startup_timeout,
+            stop_timeout=self.stop_timeout,
+        )
+        backend = BackendManager(options, log=self.log)
+        # Kernels and terminals inherit the server's environment: plain mlflow code logs here.
+        os.environ.update(backend.kernel_environment())
+        self.settings["trackside_backend"] = backend
+        self.log.info(
+            "Trackside: %s MLflow backend at %s", backend.mode.value, backend.upstream.public_uri
+        )
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(route_table())
+
+    async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
+        self.settings["trackside_backend"].start()
+
+    async def stop_extension(self) -> None:
+        backend: BackendManager | None = self.settings.get("trackside_backend")
+        if backend is not None:
+            await backend.stop()

@@ -1,0 +1,331 @@
+"""Which MLflow server Trackside uses, and the embedded one's whole life.
+
+Resolution, done once when the server extension loads (fast, no waiting on MLflow):
+
+1. a configured tracking URI (``c.Trackside.tracking_uri``, else ``MLFLOW_TRACKING_URI``)
+   is used as it is: mode ``external``;
+2. else an MLflow server already answering on the embedded port is adopted: mode ``adopted``;
+3. else ``mlflow server`` (SQLite + served artifacts under the root folder) is started in
+   the background and supervised: mode ``embedded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+
+from . import process_group
+from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
+from .upstream import Upstream, upstream_from_uri
+
+LOOPBACK = "127.0.0.1"
+STATE_DIR_NAME = ".trackside"
+PIDFILE_NAME = "backend.json"
+LOG_NAME = "mlflow-server.log"
+
+
+class Mode(str, Enum):
+    EMBEDDED = "embedded"
+    ADOPTED = "adopted"
+    EXTERNAL = "external"
+
+
+class State(str, Enum):
+    STARTING = "starting"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    tracking_uri: str | None
+    root_dir: Path
+    port: int = 5000
+    adopt_existing: bool = True
+    health_interval: float = 5.0
+    unhealthy_after: int = 3
+    startup_timeout: float = 120.0
+    stop_timeout: float = 5.0
+    max_restarts: int = 5
+    min_uptime: float = 30.0
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    tracking_uri: str
+    mode: str
+    healthy: bool
+    mlflow_version: str | None
+    state: str
+    message: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BackendManager:
+    """Owns the choice of upstream and, in embedded mode, the ``mlflow server`` process."""
+
+    def __init__(self, options: BackendOptions, log: logging.Logger | None = None) -> None:
+        self.options = options
+        self.log = log or logging.getLogger("trackside")
+        self.state_dir = options.root_dir / STATE_DIR_NAME
+        self.mode, self.upstream = self._resolve()
+        self._state = State.STARTING if self.mode is Mode.EMBEDDED else State.READY
+        self._message: str | None = (
+            "Starting the embedded MLflow server…" if self.mode is Mode.EMBEDDED else None
+        )
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_file: IO[bytes] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.restarts = 0
+
+    # -- resolution ---------------------------------------------------------------
+
+    def _resolve(self) -> tuple[Mode, Upstream]:
+        configured = self.options.tracking_uri
+        if configured:
+            return Mode.EXTERNAL, upstream_from_uri(configured)
+        self._clean_stale()
+        port = self.options.port
+        if self.options.adopt_existing and not port_is_free(LOOPBACK, port):
+            candidate = Upstream(f"http://{LOOPBACK}:{port}")
+            if probe_sync(candidate).is_mlflow:
+                self.log.info("Trackside: adopting the MLflow server on %s", candidate.base_url)
+                return Mode.ADOPTED, candidate
+        if not port_is_free(LOOPBACK, port):
+            taken = port
+            port = free_port(LOOPBACK)
+            self.log.info("Trackside: port %d is taken by something else; using %d", taken, port)
+        return Mode.EMBEDDED, Upstream(f"http://{LOOPBACK}:{port}")
+
+    @property
+    def pidfile(self) -> Path:
+        return self.state_dir / PIDFILE_NAME
+
+    @property
+    def log_path(self) -> Path:
+        return self.state_dir / LOG_NAME
+
+    def _clean_stale(self) -> None:
+        """Stop an embedded server left behind by a Jupyter server that died."""
+        try:
+            record = json.loads(self.pidfile.read_text())
+            owner, pgid = int(record["owner"]), int(record["pgid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if owner != os.getpid() and process_group.is_alive(owner):
+            return  # another live Jupyter server manages it
+        stale = [
+            proc.pid
+            for proc in process_group.group_members(pgid)
+            if "mlflow" in process_group.cmdline(proc.pid)
+            or "trackside.server.watchdog" in process_group.cmdline(proc.pid)
+        ]
+        if stale:
+            self.log.warning("Trackside: stopping a stale MLflow server (pids %s)", stale)
+            process_group.stop_group(pgid, grace=self.options.stop_timeout)
+        self.pidfile.unlink(missing_ok=True)
+
+    def kernel_environment(self) -> dict[str, str]:
+        """What kernels need in their environment to log to this backend."""
+        uri = self.options.tracking_uri or self.upstream.base_url
+        return {"MLFLOW_TRACKING_URI": uri}
+
+    # -- status -------------------------------------------------------------------
+
+    async def status(self) -> BackendStatus:
+        result: ProbeResult = await probe(self.upstream)
+        state, message = self._state, self._message
+        if self.mode is not Mode.EMBEDDED:
+            state = State.READY if result.healthy else State.UNREACHABLE
+            message = None if result.healthy else self._unreachable_message(result)
+        elif state is State.READY and not result.healthy:
+            state, message = State.UNREACHABLE, self._unreachable_message(result)
+        return BackendStatus(
+            tracking_uri=self.upstream.public_uri,
+            mode=self.mode.value,
+            healthy=result.healthy,
+            mlflow_version=result.version,
+            state=state.value,
+            message=message,
+        )
+
+    def _unreachable_message(self, result: ProbeResult) -> str:
+        return f"The MLflow server at {self.upstream.public_uri} does not answer: {result.error}"
+
+    def _set_state(self, state: State, message: str | None = None) -> None:
+        self._state, self._message = state, message
+        level = logging.ERROR if state is State.FAILED else logging.INFO
+        self.log.log(
+            level, "Trackside backend: %s%s", state.value, f" — {message}" if message else ""
+        )
+
+    # -- embedded lifecycle -------------------------------------------------------
+
+    def start(self) -> None:
+        """Start supervising in the background (embedded mode only; idempotent)."""
+        if self.mode is Mode.EMBEDDED and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._supervise())
+
+    @property
+    def pid(self) -> int | None:
+        """Pid of the watchdog whose process group holds the embedded server."""
+        return self._process.pid if self._process else None
+
+    def _command(self) -> list[str]:
+        root = self.options.root_dir
+        port = self.upstream.base_url.rsplit(":", 1)[1]
+        mlflow_server = [
+            sys.executable, "-m", "mlflow", "server",
+            "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+            "--artifacts-destination", str(root / "mlartifacts"),
+            "--host", LOOPBACK,
+            "--port", port,
+            "--workers", "1",
+            "--allowed-hosts", f"{LOOPBACK}:{port},localhost:{port}",
+        ]  # fmt: skip
+        watchdog = [sys.executable, "-m", "trackside.server.watchdog", "--parent", str(os.getpid())]
+        return [*watchdog, "--grace", str(self.options.stop_timeout), "--", *mlflow_server]
+
+    def _spawn(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self._log_file is None:
+            self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as we do
+        self._process = subprocess.Popen(
+            self._command(),
+            cwd=self.options.root_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        record = {"owner": os.getpid(), "pgid": self._process.pid, "uri": self.upstream.base_url}
+        self.pidfile.write_text(json.dumps(record))
+
+    def _exited(self) -> bool:
+        return self._process is None or self._process.poll() is not None
+
+    async def _sleep_or_stop(self, seconds: float) -> bool:
+        """Sleep; True if a stop was requested meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        return self._stopping.is_set()
+
+    async def _wait_until_healthy(self) -> bool:
+        deadline = time.monotonic() + self.options.startup_timeout
+        while time.monotonic() < deadline and not self._exited():
+            if (await probe(self.upstream)).healthy:
+                return True
+            if await self._sleep_or_stop(0.25):
+                return False
+        return False
+
+    async def _watch(self) -> str:
+        """Return why the server stopped being usable."""
+        misses = 0
+        while not await self._sleep_or_stop(self.options.health_interval):
+            if self._exited():
+                return f"the MLflow server exited with code {self._process_returncode()}"
+            misses = 0 if (await probe(self.upstream)).healthy else misses + 1
+            if misses >= self.options.unhealthy_after:
+                return f"the MLflow server failed {misses} health checks in a row"
+        return "stopped"
+
+    def _process_returncode(self) -> int | None:
+        return self._process.returncode if self._process else None
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            self._spawn()
+            healthy = await self._wait_until_healthy()
+            if self._stopping.is_set():
+                return
+            if healthy:
+                self._set_state(State.READY)
+                reason = await self._watch()
+                if self._stopping.is_set():
+                    return
+            elif self._exited():
+                reason = f"the MLflow server exited with code {self._process_returncode()}"
+            else:
+                timeout = self.options.startup_timeout
+                reason = f"the MLflow server was not healthy {timeout:.0f}s after start"
+            await self._terminate()
+            lasted = time.monotonic() - started
+            failures = 0 if healthy and lasted >= self.options.min_uptime else failures + 1
+            if failures >= self.options.max_restarts:
+                self._set_state(
+                    State.FAILED,
+                    f"The embedded MLflow server failed {failures} times in a row ({reason}); "
+                    f"Trackside stopped restarting it. Its log is {self.log_path}:\n"
+                    + self.log_tail(),
+                )
+                return
+            delay = min(
+                self.options.backoff_max, self.options.backoff_base * 2 ** max(failures - 1, 0)
+            )
+            delay *= random.uniform(0.8, 1.2)
+            self.restarts += 1
+            self._set_state(
+                State.RESTARTING, f"Restarting the MLflow server in {delay:.0f}s: {reason}."
+            )
+            if await self._sleep_or_stop(delay):
+                return
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            with open(self.log_path, "rb") as handle:
+                tail = deque(handle, maxlen=lines)
+        except OSError:
+            return ""
+        return b"".join(tail).decode("utf-8", "replace")
+
+    async def _terminate(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()  # the watchdog stops its whole group
+            deadline = time.monotonic() + self.options.stop_timeout * 2 + 1
+            while process.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        # Whatever is still in the group (watchdog SIGKILLed, say) goes now.
+        await asyncio.get_running_loop().run_in_executor(
+            None, process_group.stop_group, process.pid, self.options.stop_timeout
+        )
+        process.poll()
+
+    async def stop(self) -> None:
+        """Stop supervising and stop the embedded server (SIGTERM, then SIGKILL)."""
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=1.0)
+            if not self._task.done():
+                self._task.cancel()
+        await self._terminate()
+        if self._process is not None:
+            self.pidfile.unlink(missing_ok=True)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None

@@ -1,0 +1,107 @@
+"""Route handlers for /trackside/api. Thin: the logic lives in backend.py and gateway.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .backend import BackendManager
+from .gateway import GatewayError, forward, parse_json_body
+
+API_ROOT = "trackside/api"
+
+
+class TracksideHandler(APIHandler):
+    auth_resource = "trackside"
+
+    @property
+    def backend(self) -> BackendManager:
+        manager: BackendManager = self.settings["trackside_backend"]
+        return manager
+
+    def write_json(self, status: int, payload: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # MLflow's error shape for every failure, including tornado's own 403/404/405.
+        reason = self._reason or "error"
+        exc_info = kwargs.get("exc_info")
+        if exc_info and isinstance(exc_info[1], tornado.web.HTTPError) and exc_info[1].log_message:
+            reason = (
+                exc_info[1].log_message % exc_info[1].args
+                if exc_info[1].args
+                else exc_info[1].log_message
+            )
+        code = {403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps({"error_code": code.get(status_code, "INTERNAL_ERROR"), "message": reason})
+        )
+
+
+class StatusHandler(TracksideHandler):
+    auth_resource = "trackside:status"
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        status = await self.backend.status()
+        self.write_json(200, status.to_json())
+
+
+class MlflowGatewayHandler(TracksideHandler):
+    auth_resource = "trackside:mlflow"
+
+    async def _forward(self, operation: str) -> None:
+        try:
+            body = parse_json_body(self.request.body) if self.request.method == "POST" else None
+            query = {
+                key: [v.decode("utf-8") for v in values]
+                for key, values in self.request.query_arguments.items()
+            }
+            response = await forward(
+                self.backend.upstream, operation, self.request.method or "GET", query, body
+            )
+        except GatewayError as err:
+            self.write_json(err.status, err.to_json())
+            return
+        except UnicodeDecodeError:
+            self.write_json(
+                400, {"error_code": "MALFORMED_REQUEST", "message": "The query is not valid UTF-8."}
+            )
+            return
+        self.write_json(response.status, response.body)
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, operation: str) -> None:
+        await self._forward(operation)
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, operation: str) -> None:
+        await self._forward(operation)
+
+
+class NotFoundHandler(TracksideHandler):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        raise tornado.web.HTTPError(404, "No such Trackside endpoint.")
+
+    post = get
+
+
+def route_table() -> list[tuple[str, type[APIHandler]]]:
+    """The one route table of the extension (patterns are relative to base_url)."""
+    return [
+        (url_path_join("/", API_ROOT, "status"), StatusHandler),
+        (url_path_join("/", API_ROOT, "mlflow", "(.+)"), MlflowGatewayHandler),
+        (url_path_join("/", API_ROOT, ".*"), NotFoundHandler),
+    ]
