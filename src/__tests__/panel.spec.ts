@@ -1,0 +1,168 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+import { TracksideModel } from '../models/tracksideModel';
+import { TracksideClient } from '../services/client';
+import { TracksidePanel } from '../widgets/panel';
+import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
+
+const EXPERIMENTS = [
+  { experiment_id: '1', name: 'old <b>exp</b>', last_update_time: 1000 },
+  { experiment_id: '2', name: 'mnist', last_update_time: 5000 }
+];
+
+const RUNS = {
+  '2': [
+    {
+      info: {
+        run_id: 'r1',
+        run_name: '<img src=x onerror=alert(1)>',
+        experiment_id: '2',
+        status: 'RUNNING',
+        start_time: Date.now() - 65000
+      },
+      data: {
+        metrics: [
+          { key: 'loss', value: 0.123456, step: 1, timestamp: 1 },
+          { key: 'acc', value: 0.9, step: 1, timestamp: 1 }
+        ]
+      }
+    },
+    {
+      info: {
+        run_id: 'r2',
+        experiment_id: '2',
+        status: 'FINISHED',
+        start_time: 1000,
+        end_time: 4000
+      },
+      data: {}
+    }
+  ]
+};
+
+describe('TracksidePanel', () => {
+  let server: FakeServer;
+  let model: TracksideModel;
+  let panel: TracksidePanel;
+
+  beforeEach(() => {
+    server = new FakeServer(
+      healthyBackend({ experiments: EXPERIMENTS, runs: RUNS })
+    );
+    model = new TracksideModel({
+      service: new TracksideClient({ serverSettings: server.serverSettings })
+    });
+    panel = new TracksidePanel({
+      model,
+      commands: new CommandRegistry(),
+      translator: nullTranslator
+    });
+  });
+
+  afterEach(() => {
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('is a labelled region that activates its model when shown', () => {
+    expect(panel.node.getAttribute('role')).toBe('region');
+    expect(panel.node.getAttribute('aria-label')).toBe('Trackside');
+    expect(panel.id).toBe('jp-trackside-panel');
+    expect(model.isActive).toBe(false);
+    Widget.attach(panel, document.body);
+    expect(model.isActive).toBe(true);
+    panel.hide();
+    expect(model.isActive).toBe(false);
+  });
+
+  it('renders status, experiments and runs as text', async () => {
+    Widget.attach(panel, document.body);
+    await waitFor(
+      () => panel.node.querySelectorAll('button[aria-expanded]').length === 2
+    );
+
+    const status = panel.node.querySelector('.jp-Trackside-Status');
+    expect(status?.textContent).toContain('embedded');
+    expect(status?.textContent).toContain('healthy');
+    expect(status?.textContent).not.toContain('unhealthy');
+    expect(status?.textContent).toContain('http://127.0.0.1:5000');
+
+    const buttons = Array.from(
+      panel.node.querySelectorAll<HTMLButtonElement>('button[aria-expanded]')
+    );
+    expect(buttons.map(b => b.textContent)).toEqual([
+      'mnist',
+      'old <b>exp</b>'
+    ]);
+    expect(panel.node.querySelector('b')).toBeNull();
+    expect(buttons[0].getAttribute('aria-expanded')).toBe('false');
+
+    buttons[0].click();
+    await waitFor(
+      () => panel.node.querySelectorAll('.jp-Trackside-Run').length === 2
+    );
+    expect(buttons[0].getAttribute('aria-expanded')).toBe('true');
+    const table = panel.node.querySelector('table');
+    expect(table?.getAttribute('aria-label')).toBe('Runs of mnist');
+    const names = Array.from(
+      panel.node.querySelectorAll('.jp-Trackside-RunName')
+    ).map(cell => cell.textContent);
+    expect(names).toEqual(['<img src=x onerror=alert(1)>', 'r2']);
+    expect(panel.node.querySelector('img')).toBeNull();
+    const running = panel.node.querySelector(
+      '.jp-Trackside-Run.jp-mod-running'
+    );
+    expect(running?.getAttribute('data-status')).toBe('RUNNING');
+    expect(running?.textContent).toContain('Running');
+    expect(running?.textContent).toContain('acc=0.9');
+    expect(running?.textContent).toContain('loss=0.1235');
+    expect(
+      running?.querySelector('.jp-Trackside-RunDuration')?.textContent
+    ).toMatch(/^1 min \d+ s$/);
+    const finished = panel.node.querySelector('[data-run-id="r2"]');
+    expect(
+      finished?.querySelector('.jp-Trackside-RunDuration')?.textContent
+    ).toBe('3 s');
+  });
+
+  it('shows an alert with Retry when the backend is unreachable', async () => {
+    const healthy = server.handler;
+    server.handler = () =>
+      json(
+        {
+          error_code: 'TRACKSIDE_BACKEND_UNAVAILABLE',
+          message: 'MLflow is down'
+        },
+        502
+      );
+    Widget.attach(panel, document.body);
+    await waitFor(() => panel.node.querySelector('[role="alert"]') !== null);
+    const alert = panel.node.querySelector('[role="alert"]');
+    expect(alert?.textContent).toContain('MLflow is down');
+    const status = panel.node.querySelector('.jp-Trackside-Status');
+    expect(status?.textContent).toContain('unhealthy');
+
+    server.handler = healthy;
+    const retry = Array.from(
+      alert?.querySelectorAll<HTMLButtonElement>('button') ?? []
+    ).find(b => b.textContent === 'Retry');
+    expect(retry).toBeDefined();
+    retry?.click();
+    await waitFor(() => panel.node.querySelector('[role="alert"]') === null);
+    await waitFor(
+      () => panel.node.querySelectorAll('button[aria-expanded]').length === 2
+    );
+  });
+
+  it('shows an empty state without experiments', async () => {
+    server.handler = healthyBackend({});
+    Widget.attach(panel, document.body);
+    await waitFor(
+      () => panel.node.querySelector('.jp-Trackside-Empty') !== null
+    );
+    expect(
+      panel.node.querySelector('.jp-Trackside-Empty')?.textContent
+    ).toContain('No experiments yet');
+  });
+});

@@ -1,0 +1,104 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
+import { tracksideIcon } from './icons';
+import { TracksideModel } from './models/tracksideModel';
+
+/**
+ * The command ids of Trackside.
+ */
+export namespace CommandIDs {
+  /**
+   * Reveal the Trackside panel.
+   */
+  export const openPanel = 'trackside:open-panel';
+
+  /**
+   * Refresh the experiments and runs of the panel.
+   */
+  export const refresh = 'trackside:refresh';
+}
+
+/**
+ * Register the Trackside commands.
+ *
+ * @returns A disposable removing the commands.
+ */
+export function addCommands(
+  app: JupyterFrontEnd,
+  options: ICommandsOptions
+): IDisposable {
+  const { model, panelId, trans } = options;
+  const disposables = new DisposableSet();
+
+  disposables.add(
+    app.commands.addCommand(CommandIDs.openPanel, {
+      label: trans.__('Open Trackside Panel'),
+      caption: trans.__('Open Trackside panel'),
+      icon: tracksideIcon,
+      describedBy: Private.describedBy(trans),
+      execute: () => {
+        app.shell.activateById(panelId);
+      }
+    })
+  );
+
+  disposables.add(
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh Trackside'),
+      caption: trans.__('Refresh the experiments and runs'),
+      icon: refreshIcon,
+      describedBy: Private.describedBy(trans),
+      execute: async () => {
+        if (!model.isActive) {
+          // Showing the panel activates the model, which refreshes it.
+          app.shell.activateById(panelId);
+          return;
+        }
+        await model.refresh();
+      }
+    })
+  );
+
+  return disposables;
+}
+
+/**
+ * The options of `addCommands`.
+ */
+export interface ICommandsOptions {
+  /**
+   * The panel model.
+   */
+  model: TracksideModel;
+  /**
+   * The DOM id of the panel widget.
+   */
+  panelId: string;
+  /**
+   * The translation bundle of Trackside.
+   */
+  trans: TranslationBundle;
+}
+
+namespace Private {
+  /**
+   * The description of the arguments the Trackside commands accept.
+   */
+  export function describedBy(trans: TranslationBundle) {
+    return {
+      args: {
+        type: 'object',
+        properties: {
+          toolbar: {
+            type: 'boolean',
+            description: trans.__(
+              'Whether the command is executed from a toolbar button'
+            )
+          }
+        }
+      }
+    };
+  }
+}

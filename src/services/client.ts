@@ -1,0 +1,375 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import {
+  IArtifactList,
+  IBackendStatus,
+  IExperiment,
+  IMetric,
+  IRun,
+  ITracksideService
+} from '../tokens';
+import { Normalize } from './normalize';
+
+/**
+ * The path of the Trackside REST API below the Jupyter server base URL.
+ */
+export const API_PATH = 'trackside/api';
+
+/**
+ * A failed Trackside request.
+ */
+export class TracksideRequestError extends Error {
+  /**
+   * Create a request error.
+   */
+  constructor(options: TracksideRequestError.IOptions) {
+    super(options.message);
+    this.name = 'TracksideRequestError';
+    this.status = options.status;
+    this.errorCode = options.errorCode;
+    this.url = options.url ?? '';
+  }
+
+  /**
+   * The HTTP status; `0` when the server could not be reached at all.
+   */
+  readonly status: number;
+
+  /**
+   * The error code, e.g. MLflow's `RESOURCE_DOES_NOT_EXIST` or
+   * `TRACKSIDE_BACKEND_UNAVAILABLE`.
+   */
+  readonly errorCode: string;
+
+  /**
+   * The requested URL.
+   */
+  readonly url: string;
+
+  /**
+   * Whether the failure means the backend cannot be reached (network
+   * failure or HTTP 502/503/504), as opposed to a rejected request.
+   */
+  get isUnreachable(): boolean {
+    return TracksideRequestError.UNREACHABLE_STATUSES.includes(this.status);
+  }
+}
+
+/**
+ * A namespace for `TracksideRequestError` statics.
+ */
+export namespace TracksideRequestError {
+  /**
+   * The options to create a request error.
+   */
+  export interface IOptions {
+    status: number;
+    errorCode: string;
+    message: string;
+    url?: string;
+  }
+
+  /**
+   * Error code of a network failure (no HTTP answer).
+   */
+  export const NETWORK_ERROR = 'TRACKSIDE_NETWORK_ERROR';
+
+  /**
+   * Error code of an answer that is not the expected JSON.
+   */
+  export const INVALID_RESPONSE = 'TRACKSIDE_INVALID_RESPONSE';
+
+  /**
+   * HTTP statuses meaning "unreachable"; 0 is a network failure.
+   */
+  export const UNREACHABLE_STATUSES: ReadonlyArray<number> = [0, 502, 503, 504];
+
+  /**
+   * Whether a value is a request error meaning "unreachable".
+   */
+  export function isUnreachable(reason: unknown): boolean {
+    return reason instanceof TracksideRequestError && reason.isUnreachable;
+  }
+}
+
+/**
+ * The REST client of the Trackside server extension.
+ */
+export class TracksideClient implements ITracksideService {
+  /**
+   * Create a client.
+   */
+  constructor(options: TracksideClient.IOptions) {
+    this.serverSettings = options.serverSettings;
+  }
+
+  /**
+   * The server settings; read at every request, never cached.
+   */
+  readonly serverSettings: ServerConnection.ISettings;
+
+  /**
+   * Get the status of the tracking backend.
+   */
+  async status(): Promise<IBackendStatus> {
+    const answer = await this._request('GET', ['status']);
+    return Normalize.backendStatus(answer);
+  }
+
+  /**
+   * Search experiments.
+   */
+  async searchExperiments(
+    options: ITracksideService.ISearchExperimentsOptions = {}
+  ): Promise<ITracksideService.IExperimentsPage> {
+    const answer = await this._request(
+      'POST',
+      ['mlflow', 'experiments', 'search'],
+      {},
+      Private.compact({
+        max_results: options.maxResults ?? Private.DEFAULT_MAX_RESULTS,
+        order_by: options.orderBy,
+        filter: options.filter,
+        page_token: options.pageToken,
+        view_type: options.viewType
+      })
+    );
+    return {
+      experiments: Normalize.array(answer.experiments).map(
+        Normalize.experiment
+      ),
+      nextPageToken: Normalize.pageToken(answer)
+    };
+  }
+
+  /**
+   * Get one experiment by id.
+   */
+  async getExperiment(experimentId: string): Promise<IExperiment> {
+    const answer = await this._request(
+      'GET',
+      ['mlflow', 'experiments', 'get'],
+      { experiment_id: experimentId }
+    );
+    return Normalize.experiment(answer.experiment);
+  }
+
+  /**
+   * Search the runs of one or more experiments.
+   */
+  async searchRuns(
+    options: ITracksideService.ISearchRunsOptions
+  ): Promise<ITracksideService.IRunsPage> {
+    const answer = await this._request(
+      'POST',
+      ['mlflow', 'runs', 'search'],
+      {},
+      Private.compact({
+        experiment_ids: options.experimentIds,
+        filter: options.filter,
+        max_results: options.maxResults ?? Private.DEFAULT_MAX_RESULTS,
+        order_by: options.orderBy,
+        page_token: options.pageToken
+      })
+    );
+    return {
+      runs: Normalize.array(answer.runs).map(Normalize.run),
+      nextPageToken: Normalize.pageToken(answer)
+    };
+  }
+
+  /**
+   * Get one run by id.
+   */
+  async getRun(runId: string): Promise<IRun> {
+    const answer = await this._request('GET', ['mlflow', 'runs', 'get'], {
+      run_id: runId
+    });
+    return Normalize.run(answer.run);
+  }
+
+  /**
+   * Get the full history of one metric of a run, following pages.
+   */
+  async getMetricHistory(runId: string, key: string): Promise<IMetric[]> {
+    const metrics: IMetric[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | null = null;
+    do {
+      const query: Record<string, string> = { run_id: runId, metric_key: key };
+      if (pageToken) {
+        seen.add(pageToken);
+        query.page_token = pageToken;
+      }
+      const answer = await this._request(
+        'GET',
+        ['mlflow', 'metrics', 'get-history'],
+        query
+      );
+      metrics.push(...Normalize.array(answer.metrics).map(Normalize.metric));
+      pageToken = Normalize.pageToken(answer);
+    } while (pageToken && !seen.has(pageToken));
+    return metrics;
+  }
+
+  /**
+   * List the artifacts of a run, optionally below a path.
+   */
+  async listArtifacts(runId: string, path?: string): Promise<IArtifactList> {
+    const query: Record<string, string> = { run_id: runId };
+    if (path) {
+      query.path = path;
+    }
+    const answer = await this._request(
+      'GET',
+      ['mlflow', 'artifacts', 'list'],
+      query
+    );
+    return Normalize.artifactList(answer);
+  }
+
+  /**
+   * Make a request to the Trackside API and parse its JSON answer.
+   *
+   * @param method HTTP method.
+   * @param segments Path segments below the API root; each is encoded.
+   * @param query Query parameters; each value is encoded.
+   * @param body JSON body (POST only).
+   */
+  private async _request(
+    method: 'GET' | 'POST',
+    segments: string[],
+    query: Record<string, string> = {},
+    body?: Record<string, unknown>
+  ): Promise<Record<string, unknown>> {
+    const settings = this.serverSettings;
+    const url = TracksideClient.url(settings, segments, query);
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'Content-Type': 'application/json' };
+    }
+
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, settings);
+    } catch (reason) {
+      throw new TracksideRequestError({
+        status: 0,
+        errorCode: TracksideRequestError.NETWORK_ERROR,
+        message: reason instanceof Error ? reason.message : String(reason),
+        url
+      });
+    }
+
+    const text = await response.text();
+    if (!response.ok) {
+      throw Private.responseError(response, text, url);
+    }
+    if (text.trim() === '') {
+      return {};
+    }
+    try {
+      return Normalize.record(JSON.parse(text));
+    } catch {
+      throw new TracksideRequestError({
+        status: response.status,
+        errorCode: TracksideRequestError.INVALID_RESPONSE,
+        message: `Invalid JSON answer from ${url}`,
+        url
+      });
+    }
+  }
+}
+
+/**
+ * A namespace for `TracksideClient` statics.
+ */
+export namespace TracksideClient {
+  /**
+   * The options to create a client.
+   */
+  export interface IOptions {
+    /**
+     * The Jupyter server settings (base URL, token, fetch).
+     */
+    serverSettings: ServerConnection.ISettings;
+  }
+
+  /**
+   * Build the URL of an API endpoint.
+   *
+   * Every path segment and query value is URI-encoded.
+   */
+  export function url(
+    settings: ServerConnection.ISettings,
+    segments: string[],
+    query: Record<string, string> = {}
+  ): string {
+    return (
+      URLExt.join(
+        settings.baseUrl,
+        API_PATH,
+        ...segments.map(segment => encodeURIComponent(segment))
+      ) + URLExt.objectToQueryString(query)
+    );
+  }
+}
+
+namespace Private {
+  /**
+   * MLflow's server rejects a search body without `max_results` (it reads the
+   * missing field as 0), so one is always sent; 1000 is MLflow's own default.
+   */
+  export const DEFAULT_MAX_RESULTS = 1000;
+
+  /**
+   * Drop the undefined properties of a JSON body.
+   */
+  export function compact(
+    body: Record<string, unknown>
+  ): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      if (value !== undefined) {
+        result[key] = value;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Build the error of a failed HTTP answer.
+   *
+   * Understands Trackside/MLflow errors (`{error_code, message}`) and
+   * Jupyter server errors (`{message, reason}`).
+   */
+  export function responseError(
+    response: Response,
+    text: string,
+    url: string
+  ): TracksideRequestError {
+    let data: Record<string, unknown> = {};
+    try {
+      data = Normalize.record(JSON.parse(text));
+    } catch {
+      // Not JSON (e.g. an HTML error page): keep the HTTP status only.
+    }
+    const errorCode =
+      typeof data.error_code === 'string' && data.error_code
+        ? data.error_code
+        : `HTTP_${response.status}`;
+    const message =
+      typeof data.message === 'string' && data.message
+        ? data.message
+        : typeof data.reason === 'string' && data.reason
+          ? data.reason
+          : `HTTP ${response.status} ${response.statusText}`.trim();
+    return new TracksideRequestError({
+      status: response.status,
+      errorCode,
+      message,
+      url
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { TracksideModel } from '../models/tracksideModel';
+import { IExperiment } from '../tokens';
+import { Format } from './format';
+import { RunsTable } from './runsTable';
+
+/**
+ * The properties of the experiment list.
+ */
+export interface IExperimentListProps {
+  model: TracksideModel;
+  experiments: ReadonlyArray<IExperiment>;
+  trans: TranslationBundle;
+}
+
+/**
+ * The experiments, each one expandable to show its runs.
+ */
+export function ExperimentList(props: IExperimentListProps): JSX.Element {
+  const { model, experiments, trans } = props;
+  return (
+    <ul
+      className="jp-Trackside-ExperimentList"
+      aria-label={trans.__('Experiments')}
+    >
+      {experiments.map(experiment => (
+        <ExperimentItem
+          key={experiment.experiment_id}
+          model={model}
+          experiment={experiment}
+          trans={trans}
+        />
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * One experiment: a disclosure button and, when expanded, its runs.
+ */
+function ExperimentItem(props: {
+  model: TracksideModel;
+  experiment: IExperiment;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, experiment, trans } = props;
+  const id = experiment.experiment_id;
+  const runsId = React.useId();
+
+  return (
+    <UseSignal
+      signal={model.runsChanged}
+      shouldUpdate={(_, changed) => changed === id}
+    >
+      {() => {
+        const expanded = model.isExpanded(id);
+        const Caret = expanded ? caretDownIcon : caretRightIcon;
+        return (
+          <li className="jp-Trackside-Experiment" data-experiment-id={id}>
+            <div className="jp-Trackside-ExperimentHeader">
+              <button
+                type="button"
+                className="jp-Trackside-ExperimentToggle"
+                aria-expanded={expanded}
+                aria-controls={expanded ? runsId : undefined}
+                onClick={() => model.setExpanded(id, !expanded)}
+              >
+                <span className="jp-Trackside-Caret" aria-hidden="true">
+                  <Caret.react tag="span" />
+                </span>
+                <span className="jp-Trackside-ExperimentName">
+                  {experiment.name || id}
+                </span>
+              </button>
+              {experiment.last_update_time !== null && (
+                <span className="jp-Trackside-ExperimentMeta">
+                  {trans.__(
+                    'Updated %1',
+                    Format.dateTime(experiment.last_update_time)
+                  )}
+                </span>
+              )}
+            </div>
+            {expanded && (
+              <div id={runsId} className="jp-Trackside-ExperimentRuns">
+                <ExperimentRuns
+                  model={model}
+                  experiment={experiment}
+                  trans={trans}
+                />
+              </div>
+            )}
+          </li>
+        );
+      }}
+    </UseSignal>
+  );
+}
+
+/**
+ * The runs of an expanded experiment.
+ */
+function ExperimentRuns(props: {
+  model: TracksideModel;
+  experiment: IExperiment;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, experiment, trans } = props;
+  const state = model.runs(experiment.experiment_id);
+  const runs = state?.runs ?? null;
+
+  return (
+    <>
+      {state?.error && (
+        <p className="jp-Trackside-RunsError" role="alert">
+          {trans.__('Could not load the runs: %1', state.error)}
+        </p>
+      )}
+      {runs === null ? (
+        state?.isLoading ? (
+          <p className="jp-Trackside-Placeholder">
+            {trans.__('Loading runs…')}
+          </p>
+        ) : null
+      ) : runs.length === 0 ? (
+        <p className="jp-Trackside-Placeholder">
+          {trans.__('No runs in this experiment yet.')}
+        </p>
+      ) : (
+        <>
+          <UseSignal signal={model.activeChanged}>
+            {() => (
+              <RunsTable
+                runs={runs}
+                label={trans.__('Runs of %1', experiment.name)}
+                isLive={model.isActive}
+                trans={trans}
+              />
+            )}
+          </UseSignal>
+          <p className="jp-Trackside-RunCount">
+            {trans._n('%1 run', '%1 runs', runs.length)}
+          </p>
+        </>
+      )}
+    </>
+  );
+}

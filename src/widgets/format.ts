@@ -1,0 +1,119 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { IBackendStatus, IMetric, IRunInfo } from '../tokens';
+
+/**
+ * Text formatting of Trackside entities for display (pure functions).
+ */
+export namespace Format {
+  /**
+   * The text describing a backend state, empty when ready.
+   */
+  export function backendState(
+    status: IBackendStatus,
+    trans: TranslationBundle
+  ): string {
+    switch (status.state) {
+      case 'starting':
+        return trans.__('Starting MLflow server…');
+      case 'restarting':
+        return trans.__('Restarting…');
+      case 'failed':
+        return status.message ?? trans.__('The MLflow server failed.');
+      case 'unreachable':
+        return (
+          status.message ?? trans.__('The MLflow server cannot be reached.')
+        );
+      default:
+        return status.healthy ? '' : (status.message ?? '');
+    }
+  }
+
+  /**
+   * The display name of a run: its name, or its id when it has none.
+   */
+  export function runName(info: IRunInfo): string {
+    return info.run_name || info.run_id;
+  }
+
+  /**
+   * The translated label of an MLflow run status.
+   */
+  export function runStatus(status: string, trans: TranslationBundle): string {
+    switch (status) {
+      case 'RUNNING':
+        return trans.__('Running');
+      case 'SCHEDULED':
+        return trans.__('Scheduled');
+      case 'FINISHED':
+        return trans.__('Finished');
+      case 'FAILED':
+        return trans.__('Failed');
+      case 'KILLED':
+        return trans.__('Killed');
+      default:
+        return status;
+    }
+  }
+
+  /**
+   * The duration of a run in milliseconds, up to `now` while it runs;
+   * `null` when unknown.
+   */
+  export function runDurationMs(info: IRunInfo, now: number): number | null {
+    if (info.start_time === null) {
+      return null;
+    }
+    const end =
+      info.status === 'RUNNING' || info.end_time === null ? now : info.end_time;
+    return Math.max(0, end - info.start_time);
+  }
+
+  /**
+   * A compact duration, e.g. `42 s`, `3 min 5 s`, `2 h 10 min`.
+   */
+  export function duration(ms: number, trans: TranslationBundle): string {
+    const totalSeconds = Math.floor(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    if (hours > 0) {
+      return trans.__('%1 h %2 min', hours, minutes);
+    }
+    if (minutes > 0) {
+      return trans.__('%1 min %2 s', minutes, seconds);
+    }
+    return trans.__('%1 s', seconds);
+  }
+
+  /**
+   * A date and time in the user's locale.
+   */
+  export function dateTime(ms: number): string {
+    return new Date(ms).toLocaleString(undefined, {
+      dateStyle: 'short',
+      timeStyle: 'medium'
+    });
+  }
+
+  /**
+   * A metric value with at most 4 significant digits for non-integers.
+   */
+  export function metricValue(value: number): string {
+    if (!Number.isFinite(value) || Number.isInteger(value)) {
+      return String(value);
+    }
+    return String(Number(value.toPrecision(4)));
+  }
+
+  /**
+   * The metrics to show in a summary: sorted by key, at most `count`.
+   */
+  export function topMetrics(
+    metrics: ReadonlyArray<IMetric>,
+    count: number
+  ): IMetric[] {
+    return [...metrics]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, count);
+  }
+}

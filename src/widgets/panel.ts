@@ -1,0 +1,122 @@
+import { ITranslator } from '@jupyterlab/translation';
+import {
+  CommandToolbarButton,
+  refreshIcon,
+  Toolbar
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { Panel } from '@lumino/widgets';
+import { CommandIDs } from '../commands';
+import { tracksideIcon } from '../icons';
+import { TracksideModel } from '../models/tracksideModel';
+import { TracksideView } from './view';
+
+/**
+ * The Trackside side panel: a toolbar and the experiments view.
+ *
+ * The panel activates its model while it is visible, so a hidden panel
+ * does no polling.
+ */
+export class TracksidePanel extends Panel {
+  /**
+   * Create the panel.
+   */
+  constructor(options: TracksidePanel.IOptions) {
+    super();
+    const trans = options.translator.load('jupyterlab_trackside');
+    this._model = options.model;
+
+    this.id = TracksidePanel.ID;
+    this.addClass('jp-Trackside-Panel');
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', trans.__('Trackside'));
+    this.title.icon = tracksideIcon;
+    this.title.caption = trans.__('Trackside: MLflow experiment tracking');
+
+    this._toolbar = new Toolbar();
+    this._toolbar.addClass('jp-Trackside-Toolbar');
+    this._toolbar.node.setAttribute(
+      'aria-label',
+      trans.__('Trackside toolbar')
+    );
+    this._toolbar.addItem(
+      'refresh',
+      new CommandToolbarButton({
+        commands: options.commands,
+        id: CommandIDs.refresh,
+        icon: refreshIcon,
+        label: ''
+      })
+    );
+    this.addWidget(this._toolbar);
+
+    const view = new TracksideView({
+      model: this._model,
+      translator: options.translator
+    });
+    this.addWidget(view);
+  }
+
+  /**
+   * The panel model.
+   */
+  get model(): TracksideModel {
+    return this._model;
+  }
+
+  /**
+   * The panel toolbar.
+   */
+  get toolbar(): Toolbar {
+    return this._toolbar;
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._model.isActive = true;
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._model.isActive = false;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._model.isActive = this.isVisible;
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._model.isActive = false;
+    super.onBeforeDetach(msg);
+  }
+
+  private _model: TracksideModel;
+  private _toolbar: Toolbar;
+}
+
+/**
+ * A namespace for `TracksidePanel` statics.
+ */
+export namespace TracksidePanel {
+  /**
+   * The DOM id of the panel.
+   */
+  export const ID = 'jp-trackside-panel';
+
+  /**
+   * The options to create the panel.
+   */
+  export interface IOptions {
+    /**
+     * The panel model (not owned by the panel).
+     */
+    model: TracksideModel;
+    /**
+     * The application commands, for the toolbar buttons.
+     */
+    commands: CommandRegistry;
+    translator: ITranslator;
+  }
+}
