@@ -13,7 +13,10 @@ from .servers import MlflowServer
 def jp_server_config(real_mlflow: MlflowServer):
     # Credentials in the URI must never come back to the browser.
     uri = real_mlflow.url.replace("http://", "http://alice:s3cret@")
-    return {"ServerApp": {"jpserver_extensions": {"trackside": True}}, "Trackside": {"tracking_uri": uri}}
+    return {
+        "ServerApp": {"jpserver_extensions": {"trackside": True}},
+        "Trackside": {"tracking_uri": uri},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,9 @@ async def test_status_reports_external_backend_without_credentials(jp_fetch, rea
 
 async def test_read_operations_reach_mlflow(jp_fetch, logged_run):
     body = json.dumps({"max_results": 100})
-    _, experiments = await fetch_json(jp_fetch, "mlflow", "experiments", "search", method="POST", body=body)
+    _, experiments = await fetch_json(
+        jp_fetch, "mlflow", "experiments", "search", method="POST", body=body
+    )
     names = {e["name"] for e in experiments["experiments"]}
     assert "gateway-tests" in names
 
@@ -66,7 +71,9 @@ async def test_read_operations_reach_mlflow(jp_fetch, logged_run):
     assert run["run"]["data"]["params"] == [{"key": "alpha", "value": "0.5"}]
 
     history_params = {**params, "metric_key": "loss"}
-    _, history = await fetch_json(jp_fetch, "mlflow", "metrics", "get-history", params=history_params)
+    _, history = await fetch_json(
+        jp_fetch, "mlflow", "metrics", "get-history", params=history_params
+    )
     assert [(m["step"], m["value"]) for m in history["metrics"]] == [(0, 0.9), (1, 0.5), (2, 0.2)]
 
     _, artifacts = await fetch_json(jp_fetch, "mlflow", "artifacts", "list", params=params)
@@ -78,14 +85,18 @@ async def test_read_operations_reach_mlflow(jp_fetch, logged_run):
 
 
 async def test_mlflow_errors_come_back_as_json_with_their_status(jp_fetch):
-    code, error = await fetch_error(jp_fetch, "mlflow", "runs", "get", params={"run_id": "no-such-run"})
+    code, error = await fetch_error(
+        jp_fetch, "mlflow", "runs", "get", params={"run_id": "no-such-run"}
+    )
     assert code == 404
     assert error["error_code"] == "RESOURCE_DOES_NOT_EXIST"
     assert "no-such-run" in error["message"]
 
 
 async def test_invalid_filter_gives_mlflow_message(jp_fetch, logged_run):
-    body = json.dumps({"experiment_ids": [logged_run["experiment_id"]], "filter": "metrics.loss <<< 1"})
+    body = json.dumps(
+        {"experiment_ids": [logged_run["experiment_id"]], "filter": "metrics.loss <<< 1"}
+    )
     code, error = await fetch_error(jp_fetch, "mlflow", "runs", "search", method="POST", body=body)
     assert code == 400
     assert error["error_code"] == "INVALID_PARAMETER_VALUE"
@@ -93,20 +104,28 @@ async def test_invalid_filter_gives_mlflow_message(jp_fetch, logged_run):
 
 async def test_write_operations_are_not_forwarded(jp_fetch):
     body = json.dumps({"name": "should-not-exist"})
-    code, error = await fetch_error(jp_fetch, "mlflow", "experiments", "create", method="POST", body=body)
+    code, error = await fetch_error(
+        jp_fetch, "mlflow", "experiments", "create", method="POST", body=body
+    )
     assert code == 404
     assert error["error_code"] == "ENDPOINT_NOT_FOUND"
     search = json.dumps({"filter": "name = 'should-not-exist'", "max_results": 10})
-    _, found = await fetch_json(jp_fetch, "mlflow", "experiments", "search", method="POST", body=search)
+    _, found = await fetch_json(
+        jp_fetch, "mlflow", "experiments", "search", method="POST", body=search
+    )
     assert found.get("experiments", []) == []
 
 
 async def test_wrong_method_and_malformed_body(jp_fetch):
     code, error = await fetch_error(jp_fetch, "mlflow", "runs", "search", params={"x": "1"})
     assert (code, error["error_code"]) == (405, "METHOD_NOT_ALLOWED")
-    code, error = await fetch_error(jp_fetch, "mlflow", "runs", "search", method="POST", body="{not json")
+    code, error = await fetch_error(
+        jp_fetch, "mlflow", "runs", "search", method="POST", body="{not json"
+    )
     assert (code, error["error_code"]) == (400, "MALFORMED_REQUEST")
-    code, error = await fetch_error(jp_fetch, "mlflow", "runs", "search", method="POST", body="[1, 2]")
+    code, error = await fetch_error(
+        jp_fetch, "mlflow", "runs", "search", method="POST", body="[1, 2]"
+    )
     assert (code, error["error_code"]) == (400, "MALFORMED_REQUEST")
 
 

@@ -95,10 +95,14 @@ async def test_a_request_cannot_pick_another_host(
     # Headers and query arguments that name a host change nothing: the call goes to the peer.
     response = await http_server_client.fetch(
         jp_base_url + f"trackside/api/mlflow/runs/get?run_id=1&host={quote(elsewhere)}",
-        headers={**jp_auth_header, "X-Forwarded-Host": "example.org", "Forwarded": "host=example.org"},
+        headers={
+            **jp_auth_header,
+            "X-Forwarded-Host": "example.org",
+            "Forwarded": "host=example.org",
+        },
     )
     assert response.code == 200
-    (_, path, headers), = peer.requests
+    ((_, path, headers),) = peer.requests
     assert path.startswith("/api/2.0/mlflow/runs/get?")
     assert headers["Host"] == peer.url.removeprefix("http://")
 
@@ -163,7 +167,9 @@ class TestUnreachableUpstream:
         assert (status["healthy"], status["state"]) == (False, "unreachable")
         assert "does not answer" in status["message"]
         with pytest.raises(HTTPClientError) as info:
-            await jp_fetch("trackside", "api", "mlflow", "experiments", "search", method="POST", body="{}")
+            await jp_fetch(
+                "trackside", "api", "mlflow", "experiments", "search", method="POST", body="{}"
+            )
         assert info.value.code == 502
         assert json.loads(info.value.response.body)["error_code"] == "TRACKSIDE_BACKEND_UNAVAILABLE"
 

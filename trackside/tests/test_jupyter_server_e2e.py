@@ -111,7 +111,10 @@ def test_kernels_log_to_the_embedded_backend_and_sigkill_leaves_no_orphan(root):
     backend_port = free_port("127.0.0.1")
     with jupyter_server(root, backend_port) as server:
         status = server.wait_ready()
-        assert (status["mode"], status["tracking_uri"]) == ("embedded", f"http://127.0.0.1:{backend_port}")
+        assert (status["mode"], status["tracking_uri"]) == (
+            "embedded",
+            f"http://127.0.0.1:{backend_port}",
+        )
 
         kernel = server.call("api/kernels", method="POST", body={"name": "python3"})
         client = BlockingKernelClient()

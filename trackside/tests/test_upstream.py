@@ -29,7 +29,9 @@ def test_strip_credentials_keeps_ipv6_hosts():
     assert strip_credentials("http://host:5000") == "http://host:5000"
 
 
-@pytest.mark.parametrize("uri", ["sqlite:///mlflow.db", "file:///tmp/mlruns", "databricks", "/tmp/x"])
+@pytest.mark.parametrize(
+    "uri", ["sqlite:///mlflow.db", "file:///tmp/mlruns", "databricks", "/tmp/x"]
+)
 def test_non_http_tracking_uri_is_refused_with_a_clear_message(uri):
     with pytest.raises(UnsupportedTrackingUri, match="http:// or https://"):
         upstream_from_uri(uri, {})
