@@ -18,6 +18,26 @@ export namespace CommandIDs {
    * Refresh the experiments and runs of the panel.
    */
   export const refresh = 'trackside:refresh';
+
+  /**
+   * Turn tracking of the current notebook on or off.
+   */
+  export const toggleTracking = 'trackside:toggle-tracking';
+
+  /**
+   * Choose the MLflow experiment of the current notebook.
+   */
+  export const chooseExperiment = 'trackside:choose-experiment';
+
+  /**
+   * Run the active cell inside a new MLflow run.
+   */
+  export const logCellAsRun = 'trackside:log-cell-as-run';
+
+  /**
+   * Open the kernel's current (or last) run in the Trackside panel.
+   */
+  export const openCurrentRun = 'trackside:open-current-run';
 }
 
 /**
@@ -38,8 +58,12 @@ export function addCommands(
       caption: trans.__('Open Trackside panel'),
       icon: tracksideIcon,
       describedBy: Private.describedBy(trans),
-      execute: () => {
+      execute: args => {
         app.shell.activateById(panelId);
+        const { experimentId, runId } = args;
+        if (typeof experimentId === 'string' && typeof runId === 'string') {
+          model.revealRun(experimentId, runId);
+        }
       }
     })
   );
@@ -91,6 +115,14 @@ namespace Private {
       args: {
         type: 'object',
         properties: {
+          experimentId: {
+            type: 'string',
+            description: trans.__('The experiment of the run to reveal')
+          },
+          runId: {
+            type: 'string',
+            description: trans.__('The run to reveal and select')
+          },
           toolbar: {
             type: 'boolean',
             description: trans.__(

@@ -75,7 +75,10 @@ describe('TracksideModel', () => {
     expect(lists).toHaveLength(1);
     const search = server.requestsTo('mlflow/experiments/search');
     expect(search.length).toBeGreaterThan(0);
-    expect(search[0].body).toEqual({ order_by: ['last_update_time DESC'] });
+    expect(search[0].body).toEqual({
+      max_results: 1000,
+      order_by: ['last_update_time DESC']
+    });
   });
 
   it('does not emit again when nothing changed', async () => {

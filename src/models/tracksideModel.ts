@@ -187,6 +187,34 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
+   * The run to show selected (for example one a notebook asked to open).
+   */
+  get selectedRunId(): string | null {
+    return this._selectedRunId;
+  }
+
+  /**
+   * A signal emitted when the selected run changes.
+   */
+  get selectionChanged(): ISignal<this, string | null> {
+    return this._selectionChanged;
+  }
+
+  /**
+   * Select a run and expand its experiment so that the run is listed.
+   */
+  revealRun(experimentId: string, runId: string): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.setExpanded(experimentId, true);
+    if (this._selectedRunId !== runId) {
+      this._selectedRunId = runId;
+      this._selectionChanged.emit(runId);
+    }
+  }
+
+  /**
    * Refresh now. Resolves once the refresh is done (or skipped because the
    * model is inactive); never rejects, see `error`.
    */
@@ -379,6 +407,8 @@ export class TracksideModel implements IDisposable {
   private _runsChanged = new Signal<this, string>(this);
   private _errorChanged = new Signal<this, TracksideModel.IError | null>(this);
   private _activeChanged = new Signal<this, boolean>(this);
+  private _selectedRunId: string | null = null;
+  private _selectionChanged = new Signal<this, string | null>(this);
 }
 
 /**

@@ -2,30 +2,130 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  IToolbarWidgetRegistry,
+  Notification
+} from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
 import { CommandIDs } from '../commands';
+import { ExperimentButton } from '../notebook/experimentButton';
+import { addNotebookCommands } from '../notebook/notebookCommands';
+import { NotebookTracking } from '../notebook/notebookTracking';
 import { ITracksideService } from '../tokens';
 
+const PLUGIN_ID = 'jupyterlab-trackside:notebook-toolbar';
+
 /**
- * The notebook toolbar plugin.
+ * The notebook integration: "Track this notebook", the notebook's
+ * experiment, "log this cell as a run" and "open the current run".
  *
- * The "Open Trackside panel" button is declared in this plugin's schema
- * (`schema/notebook-toolbar.json`, `jupyter.lab.toolbars.Notebook`): the
- * notebook extension collects toolbar items from every plugin schema and
- * builds a command button from it, showing the icon, label and caption of
- * the `trackside:open-panel` command (registered by the panel plugin).
+ * The toolbar items are declared in this plugin's schema
+ * (`jupyter.lab.toolbars.Notebook`); the experiment item is a widget built by
+ * the factory registered here.
  */
 export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-trackside:notebook-toolbar',
-  description: 'Adds the "Open Trackside panel" button to notebook toolbars.',
+  id: PLUGIN_ID,
+  description:
+    'Tracks notebooks with MLflow and adds Trackside notebook toolbar items.',
   autoStart: true,
-  requires: [ITracksideService],
-  activate: (app: JupyterFrontEnd): void => {
-    void app.restored.then(() => {
-      if (!app.commands.hasCommand(CommandIDs.openPanel)) {
-        console.warn(
-          `The Trackside notebook toolbar button needs the command "${CommandIDs.openPanel}"; is the plugin "jupyterlab-trackside:panel" disabled?`
-        );
+  requires: [ITracksideService, INotebookTracker, ITranslator],
+  optional: [ISettingRegistry, IToolbarWidgetRegistry, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    service: ITracksideService,
+    tracker: INotebookTracker,
+    translator: ITranslator,
+    settingRegistry: ISettingRegistry | null,
+    toolbarRegistry: IToolbarWidgetRegistry | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const trans = translator.load('jupyterlab_trackside');
+    const { commands } = app;
+    const trackings = new Map<NotebookPanel, NotebookTracking>();
+    let settings: NotebookTracking.ISettings | null = null;
+
+    const refreshCommands = (): void => {
+      commands.notifyCommandChanged(CommandIDs.toggleTracking);
+      commands.notifyCommandChanged(CommandIDs.logCellAsRun);
+    };
+
+    const trackingOf = (panel: NotebookPanel): NotebookTracking => {
+      let tracking = trackings.get(panel);
+      if (!tracking) {
+        tracking = new NotebookTracking({
+          panel,
+          // Until the settings are loaded, nothing is tracked by default.
+          settings: () => settings ?? { trackByDefault: false, autolog: true }
+        });
+        tracking.stateChanged.connect(refreshCommands);
+        tracking.failed.connect((_, error) => {
+          Notification.error(
+            trans.__(
+              'Trackside could not start in the kernel of %1: %2',
+              panel.context.path,
+              error
+            ),
+            { autoClose: false }
+          );
+        });
+        trackings.set(panel, tracking);
+        panel.disposed.connect(() => {
+          trackings.get(panel)?.dispose();
+          trackings.delete(panel);
+        });
       }
+      return tracking;
+    };
+
+    tracker.widgetAdded.connect((_, panel) => {
+      trackingOf(panel);
     });
+    tracker.currentChanged.connect(refreshCommands);
+    tracker.activeCellChanged.connect(refreshCommands);
+
+    addNotebookCommands({ commands, tracker, service, trans, trackingOf });
+
+    toolbarRegistry?.addFactory<NotebookPanel>(
+      'Notebook',
+      'trackside-experiment',
+      panel =>
+        new ExperimentButton({ tracking: trackingOf(panel), commands, trans })
+    );
+
+    if (palette) {
+      const category = trans.__('Trackside');
+      for (const command of [
+        CommandIDs.toggleTracking,
+        CommandIDs.chooseExperiment,
+        CommandIDs.logCellAsRun,
+        CommandIDs.openCurrentRun
+      ]) {
+        palette.addItem({ command, category });
+      }
+    }
+
+    void settingRegistry
+      ?.load(PLUGIN_ID)
+      .then(loaded => {
+        const apply = (): void => {
+          settings = {
+            trackByDefault: loaded.composite.trackByDefault === true,
+            autolog: loaded.composite.autolog !== false
+          };
+          trackings.forEach(tracking => tracking.settingsChanged());
+          refreshCommands();
+        };
+        apply();
+        loaded.changed.connect(apply);
+      })
+      .catch(reason => {
+        console.error(
+          'Failed to load the Trackside notebook settings.',
+          reason
+        );
+      });
   }
 };

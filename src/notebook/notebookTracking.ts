@@ -1,0 +1,209 @@
+import { ISessionContext } from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { Kernel } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import { experimentCode, trackingCode } from './kernelCode';
+import { IKernelAnswer, runSilently } from './kernelRequest';
+
+/**
+ * The notebook metadata key of Trackside.
+ */
+export const METADATA_KEY = 'trackside';
+
+/**
+ * What Trackside stores in a notebook's metadata.
+ */
+export interface ITracksideMetadata {
+  /**
+   * Whether the notebook is tracked (explicit choice of the user).
+   */
+  tracked?: boolean;
+  /**
+   * The active MLflow experiment of the notebook.
+   */
+  experiment?: string;
+}
+
+/**
+ * The tracking state of one notebook: remembered in its metadata, applied to
+ * its kernel at start, after restarts and after kernel changes.
+ */
+export class NotebookTracking implements IDisposable {
+  constructor(options: NotebookTracking.IOptions) {
+    this.panel = options.panel;
+    this._settings = options.settings;
+    const context = this.panel.sessionContext;
+    context.kernelChanged.connect(this._onKernelChanged, this);
+    context.statusChanged.connect(this._onStatusChanged, this);
+    void context.ready.then(() => {
+      this._isReady = true;
+      return this._apply();
+    });
+  }
+
+  /**
+   * The notebook panel.
+   */
+  readonly panel: NotebookPanel;
+
+  /**
+   * A signal emitted when the tracking state or the experiment changes.
+   */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /**
+   * A signal emitted when applying the state to the kernel failed.
+   */
+  get failed(): ISignal<this, string> {
+    return this._failed;
+  }
+
+  /**
+   * Whether the notebook is tracked: its own choice, else the setting.
+   */
+  get isTracked(): boolean {
+    return this._metadata().tracked ?? this._settings().trackByDefault;
+  }
+
+  /**
+   * The notebook's active experiment, if one was chosen.
+   */
+  get experiment(): string | null {
+    return this._metadata().experiment ?? null;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Turn tracking on or off; remembered in the notebook's metadata.
+   */
+  async setTracked(tracked: boolean): Promise<void> {
+    this._setMetadata({ ...this._metadata(), tracked });
+    this._stateChanged.emit();
+    await this._run(trackingCode(tracked, this._settings().autolog));
+  }
+
+  /**
+   * Set the notebook's experiment; remembered in the notebook's metadata.
+   */
+  async setExperiment(name: string): Promise<void> {
+    this._setMetadata({ ...this._metadata(), experiment: name });
+    this._stateChanged.emit();
+    await this._run(experimentCode(name));
+  }
+
+  /**
+   * Re-apply the settings (for example after they changed).
+   */
+  settingsChanged(): void {
+    this._stateChanged.emit();
+    void this._apply();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  /**
+   * Bring the kernel in line with the notebook's state.
+   */
+  private async _apply(): Promise<void> {
+    if (this.isDisposed || !this.isTracked) {
+      return;
+    }
+    await this._run(trackingCode(true, this._settings().autolog));
+    const experiment = this.experiment;
+    if (experiment !== null && !this.isDisposed) {
+      await this._run(experimentCode(experiment));
+    }
+  }
+
+  private async _run(code: string): Promise<IKernelAnswer | null> {
+    let answer: IKernelAnswer | null;
+    try {
+      answer = await runSilently(this.panel.sessionContext, code);
+    } catch (reason) {
+      answer = { ok: false, error: String(reason), data: [] };
+    }
+    if (!this.isDisposed && answer && !answer.ok) {
+      this._failed.emit(answer.error ?? '');
+    }
+    return answer;
+  }
+
+  private _onKernelChanged(
+    _: ISessionContext,
+    change: { newValue: Kernel.IKernelConnection | null }
+  ): void {
+    if (this._isReady && change.newValue) {
+      this._pendingApply = true;
+    }
+  }
+
+  private _onStatusChanged(_: ISessionContext, status: Kernel.Status): void {
+    if (!this._isReady) {
+      return;
+    }
+    if (status === 'restarting' || status === 'autorestarting') {
+      this._pendingApply = true;
+    } else if (status === 'idle' && this._pendingApply) {
+      // A new or restarted kernel is ready: Trackside must be loaded again.
+      this._pendingApply = false;
+      void this._apply();
+    }
+  }
+
+  private _metadata(): ITracksideMetadata {
+    const value = this.panel.model?.getMetadata(METADATA_KEY);
+    return value && typeof value === 'object'
+      ? (value as ITracksideMetadata)
+      : {};
+  }
+
+  private _setMetadata(value: ITracksideMetadata): void {
+    this.panel.model?.setMetadata(METADATA_KEY, { ...value });
+  }
+
+  private _settings: () => NotebookTracking.ISettings;
+  private _isDisposed = false;
+  private _isReady = false;
+  private _pendingApply = false;
+  private _stateChanged = new Signal<this, void>(this);
+  private _failed = new Signal<this, string>(this);
+}
+
+/**
+ * A namespace for `NotebookTracking` statics.
+ */
+export namespace NotebookTracking {
+  /**
+   * The settings that apply to every notebook.
+   */
+  export interface ISettings {
+    /**
+     * Track notebooks that have no choice of their own.
+     */
+    trackByDefault: boolean;
+    /**
+     * Turn on MLflow framework autologging in tracked notebooks.
+     */
+    autolog: boolean;
+  }
+
+  export interface IOptions {
+    panel: NotebookPanel;
+    /**
+     * Read the current settings.
+     */
+    settings: () => ISettings;
+  }
+}
