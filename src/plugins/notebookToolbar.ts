@@ -8,12 +8,14 @@ import {
   Notification
 } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { CommandIDs } from '../commands';
 import { ExperimentButton } from '../notebook/experimentButton';
 import { addNotebookCommands } from '../notebook/notebookCommands';
 import { NotebookTracking } from '../notebook/notebookTracking';
+import { RunSummaryRenderer } from '../notebook/runSummaryRenderer';
 import { ITracksideService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-trackside:notebook-toolbar';
@@ -32,7 +34,12 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
     'Tracks notebooks with MLflow and adds Trackside notebook toolbar items.',
   autoStart: true,
   requires: [ITracksideService, INotebookTracker, ITranslator],
-  optional: [ISettingRegistry, IToolbarWidgetRegistry, ICommandPalette],
+  optional: [
+    ISettingRegistry,
+    IToolbarWidgetRegistry,
+    ICommandPalette,
+    IRenderMimeRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     service: ITracksideService,
@@ -40,7 +47,8 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator,
     settingRegistry: ISettingRegistry | null,
     toolbarRegistry: IToolbarWidgetRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const { commands } = app;
@@ -94,6 +102,9 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
       panel =>
         new ExperimentButton({ tracking: trackingOf(panel), commands, trans })
     );
+
+    // The summary `%%mlflow` shows under a cell, with "Open in Trackside".
+    rendermime?.addFactory(RunSummaryRenderer.factory({ commands, trans }));
 
     if (palette) {
       const category = trans.__('Trackside');
