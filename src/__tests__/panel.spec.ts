@@ -3,12 +3,17 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
+import { Format } from '../widgets/format';
 import { TracksidePanel } from '../widgets/panel';
 import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
 
 const EXPERIMENTS = [
   { experiment_id: '1', name: 'old <b>exp</b>', last_update_time: 1000 },
-  { experiment_id: '2', name: 'mnist', last_update_time: 5000 }
+  {
+    experiment_id: '2',
+    name: 'mnist',
+    last_update_time: Date.now() - 5 * 60 * 1000
+  }
 ];
 
 const RUNS = {
@@ -24,7 +29,9 @@ const RUNS = {
       data: {
         metrics: [
           { key: 'loss', value: 0.123456, step: 1, timestamp: 1 },
-          { key: 'acc', value: 0.9, step: 1, timestamp: 1 }
+          { key: 'acc', value: 0.9, step: 1, timestamp: 1 },
+          { key: 'lr', value: 0.00001234, step: 1, timestamp: 1 },
+          { key: 'zeta', value: 2, step: 1, timestamp: 1 }
         ]
       }
     },
@@ -76,6 +83,14 @@ describe('TracksidePanel', () => {
     expect(model.isActive).toBe(false);
   });
 
+  it('has a header with its title and the refresh button', () => {
+    Widget.attach(panel, document.body);
+    const header = panel.node.querySelector('.jp-Trackside-Header');
+    expect(header?.classList).toContain('jp-SidePanel-header');
+    expect(header?.querySelector('h2')?.textContent).toBe('Trackside');
+    expect(header?.contains(panel.toolbar.node)).toBe(true);
+  });
+
   it('renders status, experiments and runs as text', async () => {
     Widget.attach(panel, document.body);
     await waitFor(
@@ -97,6 +112,16 @@ describe('TracksidePanel', () => {
     ]);
     expect(panel.node.querySelector('b')).toBeNull();
     expect(buttons[0].getAttribute('aria-expanded')).toBe('false');
+    expect(buttons[0].title).toBe('mnist');
+
+    // The update time is secondary: relative, absolute in the tooltip, and
+    // the description (not the name) of the experiment button.
+    const updatedId = buttons[0].getAttribute('aria-describedby');
+    expect(updatedId).toBeTruthy();
+    const updated = panel.node.querySelector(`[id="${updatedId}"]`);
+    expect(updated?.textContent).toBe('5 min ago');
+    expect(updated?.getAttribute('title')).toMatch(/^Last updated /);
+    expect(buttons[0].contains(updated ?? null)).toBe(false);
 
     buttons[0].click();
     await waitFor(
@@ -110,6 +135,12 @@ describe('TracksidePanel', () => {
     ).map(cell => cell.textContent);
     expect(names).toEqual(['<img src=x onerror=alert(1)>', 'r2']);
     expect(panel.node.querySelector('img')).toBeNull();
+    expect(
+      Array.from(table?.querySelectorAll('th[scope="row"]') ?? []).map(
+        cell => cell.textContent
+      )
+    ).toEqual(names);
+    expect(table?.querySelectorAll('th[scope="col"]').length).toBe(5);
     const running = panel.node.querySelector(
       '.jp-Trackside-Run.jp-mod-running'
     );
@@ -117,6 +148,17 @@ describe('TracksidePanel', () => {
     expect(running?.textContent).toContain('Running');
     expect(running?.textContent).toContain('acc=0.9');
     expect(running?.textContent).toContain('loss=0.1235');
+    expect(running?.textContent).toContain('lr=1.234e-5');
+    const more = running?.querySelector('.jp-Trackside-Metric.jp-mod-more');
+    expect(more?.textContent).toBe('+1 more');
+    expect(more?.getAttribute('title')).toBe('zeta=2');
+    const badge = running?.querySelector('.jp-Trackside-RunStatus');
+    expect(badge?.classList).toContain('jp-mod-running');
+    expect(
+      running
+        ?.querySelector('.jp-Trackside-RunStart time')
+        ?.getAttribute('title')
+    ).toMatch(/^Started /);
     expect(
       running?.querySelector('.jp-Trackside-RunDuration')?.textContent
     ).toMatch(/^1 min \d+ s$/);
@@ -124,6 +166,12 @@ describe('TracksidePanel', () => {
     expect(
       finished?.querySelector('.jp-Trackside-RunDuration')?.textContent
     ).toBe('3 s');
+    expect(
+      finished?.querySelector('.jp-Trackside-RunStatus')?.classList
+    ).toContain('jp-mod-finished');
+    expect(
+      finished?.querySelector('.jp-Trackside-RunMetrics')?.textContent
+    ).toBe('no metrics');
   });
 
   it('shows an alert with Retry when the backend is unreachable', async () => {
@@ -164,5 +212,45 @@ describe('TracksidePanel', () => {
     expect(
       panel.node.querySelector('.jp-Trackside-Empty')?.textContent
     ).toContain('No experiments yet');
+  });
+});
+
+describe('Format', () => {
+  const trans = nullTranslator.load('jupyterlab_trackside');
+
+  it('formats metric values compactly', () => {
+    expect(Format.metricValue(0.123456)).toBe('0.1235');
+    expect(Format.metricValue(0.125)).toBe('0.125');
+    expect(Format.metricValue(42)).toBe('42');
+    expect(Format.metricValue(1234.5678)).toBe('1235');
+    expect(Format.metricValue(-0.5)).toBe('-0.5');
+    expect(Format.metricValue(0)).toBe('0');
+    expect(Format.metricValue(15_000_000)).toBe('1.5e7');
+    expect(Format.metricValue(0.00001234567)).toBe('1.235e-5');
+    expect(Format.metricValue(NaN)).toBe('NaN');
+    expect(Format.metricValue(Infinity)).toBe('∞');
+    expect(Format.metricValue(-Infinity)).toBe('−∞');
+  });
+
+  it('formats relative times', () => {
+    const now = Date.UTC(2026, 5, 15, 12);
+    const ago = (ms: number) => Format.relativeTime(now - ms, now, trans);
+    expect(ago(10_000)).toBe('just now');
+    expect(ago(-10_000)).toBe('just now');
+    expect(ago(60_000)).toBe('1 min ago');
+    expect(ago(12 * 60_000)).toBe('12 min ago');
+    expect(ago(3 * 3600_000)).toBe('3 h ago');
+    expect(ago(24 * 3600_000)).toBe('1 day ago');
+    expect(ago(3 * 24 * 3600_000)).toBe('3 days ago');
+    expect(ago(30 * 24 * 3600_000)).toBe(
+      Format.shortDateTime(now - 30 * 24 * 3600_000, now)
+    );
+  });
+
+  it('formats durations', () => {
+    expect(Format.duration(300, trans)).toBe('<1 s');
+    expect(Format.duration(42_000, trans)).toBe('42 s');
+    expect(Format.duration(185_000, trans)).toBe('3 min 5 s');
+    expect(Format.duration(2 * 3600_000 + 600_000, trans)).toBe('2 h 10 min');
   });
 });

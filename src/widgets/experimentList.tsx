@@ -8,7 +8,13 @@ import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { IExperiment } from '../tokens';
 import { Format } from './format';
+import { useIsActive, useNow } from './hooks';
 import { RunsTable } from './runsTable';
+
+/**
+ * The refresh period of relative times ("5 min ago"), in milliseconds.
+ */
+const RELATIVE_TIME_PERIOD = 30_000;
 
 /**
  * The properties of the experiment list.
@@ -52,6 +58,8 @@ function ExperimentItem(props: {
   const { model, experiment, trans } = props;
   const id = experiment.experiment_id;
   const runsId = React.useId();
+  const updatedId = React.useId();
+  const name = experiment.name || id;
 
   return (
     <UseSignal
@@ -69,22 +77,24 @@ function ExperimentItem(props: {
                 className="jp-Trackside-ExperimentToggle"
                 aria-expanded={expanded}
                 aria-controls={expanded ? runsId : undefined}
+                aria-describedby={
+                  experiment.last_update_time !== null ? updatedId : undefined
+                }
+                title={name}
                 onClick={() => model.setExpanded(id, !expanded)}
               >
                 <span className="jp-Trackside-Caret" aria-hidden="true">
                   <Caret.react tag="span" />
                 </span>
-                <span className="jp-Trackside-ExperimentName">
-                  {experiment.name || id}
-                </span>
+                <span className="jp-Trackside-ExperimentName">{name}</span>
               </button>
               {experiment.last_update_time !== null && (
-                <span className="jp-Trackside-ExperimentMeta">
-                  {trans.__(
-                    'Updated %1',
-                    Format.dateTime(experiment.last_update_time)
-                  )}
-                </span>
+                <ExperimentUpdated
+                  id={updatedId}
+                  model={model}
+                  time={experiment.last_update_time}
+                  trans={trans}
+                />
               )}
             </div>
             {expanded && (
@@ -100,6 +110,30 @@ function ExperimentItem(props: {
         );
       }}
     </UseSignal>
+  );
+}
+
+/**
+ * The relative time of an experiment's last update (absolute in the tooltip),
+ * kept current while the panel is visible.
+ */
+function ExperimentUpdated(props: {
+  id: string;
+  model: TracksideModel;
+  time: number;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { id, model, time, trans } = props;
+  const now = useNow(useIsActive(model), RELATIVE_TIME_PERIOD);
+  return (
+    <time
+      id={id}
+      className="jp-Trackside-ExperimentMeta"
+      dateTime={new Date(time).toISOString()}
+      title={trans.__('Last updated %1', Format.dateTime(time))}
+    >
+      {Format.relativeTime(time, now, trans)}
+    </time>
   );
 }
 

@@ -69,9 +69,12 @@ export namespace Format {
   }
 
   /**
-   * A compact duration, e.g. `42 s`, `3 min 5 s`, `2 h 10 min`.
+   * A compact duration, e.g. `<1 s`, `42 s`, `3 min 5 s`, `2 h 10 min`.
    */
   export function duration(ms: number, trans: TranslationBundle): string {
+    if (ms < 1000) {
+      return trans.__('<1 s');
+    }
     const totalSeconds = Math.floor(ms / 1000);
     const hours = Math.floor(totalSeconds / 3600);
     const minutes = Math.floor((totalSeconds % 3600) / 60);
@@ -96,10 +99,76 @@ export namespace Format {
   }
 
   /**
-   * A metric value with at most 4 significant digits for non-integers.
+   * A short date and time relative to `now`: the time alone on the same day,
+   * the day and month in the same year, else a short date.
+   */
+  export function shortDateTime(ms: number, now: number): string {
+    const date = new Date(ms);
+    const today = new Date(now);
+    if (date.toDateString() === today.toDateString()) {
+      return date.toLocaleTimeString(undefined, {
+        hour: 'numeric',
+        minute: '2-digit'
+      });
+    }
+    if (date.getFullYear() === today.getFullYear()) {
+      return date.toLocaleDateString(undefined, {
+        month: 'short',
+        day: 'numeric'
+      });
+    }
+    return date.toLocaleDateString(undefined, { dateStyle: 'short' });
+  }
+
+  /**
+   * A time relative to `now`, e.g. `just now`, `5 min ago`, `3 h ago`,
+   * `2 days ago`; a short date beyond a week.
+   */
+  export function relativeTime(
+    ms: number,
+    now: number,
+    trans: TranslationBundle
+  ): string {
+    const seconds = Math.max(0, Math.floor((now - ms) / 1000));
+    if (seconds < 45) {
+      return trans.__('just now');
+    }
+    const minutes = Math.max(1, Math.round(seconds / 60));
+    if (minutes < 60) {
+      return trans._n('%1 min ago', '%1 min ago', minutes);
+    }
+    const hours = Math.floor(minutes / 60);
+    if (hours < 24) {
+      return trans._n('%1 h ago', '%1 h ago', hours);
+    }
+    const days = Math.floor(hours / 24);
+    if (days < 7) {
+      return trans._n('%1 day ago', '%1 days ago', days);
+    }
+    return shortDateTime(ms, now);
+  }
+
+  /**
+   * A compact metric value: at most 4 significant digits, exponent notation
+   * for very large or very small magnitudes; integers below a million as is.
    */
   export function metricValue(value: number): string {
-    if (!Number.isFinite(value) || Number.isInteger(value)) {
+    if (Number.isNaN(value)) {
+      return 'NaN';
+    }
+    if (!Number.isFinite(value)) {
+      return value > 0 ? '∞' : '−∞';
+    }
+    const magnitude = Math.abs(value);
+    if (magnitude === 0) {
+      return '0';
+    }
+    if (magnitude >= 1e6 || magnitude < 1e-3) {
+      // 1.500e+7 -> 1.5e7, 1.235e-5 -> 1.235e-5
+      const [mantissa, exponent] = value.toExponential(3).split('e');
+      return `${Number(mantissa)}e${Number(exponent)}`;
+    }
+    if (Number.isInteger(value)) {
       return String(value);
     }
     return String(Number(value.toPrecision(4)));

@@ -6,14 +6,15 @@ import {
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
-import { Panel } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { tracksideIcon } from '../icons';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideView } from './view';
 
 /**
- * The Trackside side panel: a toolbar and the experiments view.
+ * The Trackside side panel: a header (title and toolbar) and the
+ * experiments view.
  *
  * The panel activates its model while it is visible, so a hidden panel
  * does no polling.
@@ -49,7 +50,15 @@ export class TracksidePanel extends Panel {
         label: ''
       })
     );
-    this.addWidget(this._toolbar);
+
+    // A header like the other side panels' (`jp-SidePanel-header`): the
+    // title and, beside it, the toolbar.
+    const header = new Panel();
+    header.addClass('jp-SidePanel-header');
+    header.addClass('jp-Trackside-Header');
+    header.addWidget(Private.createTitle(trans.__('Trackside')));
+    header.addWidget(this._toolbar);
+    this.addWidget(header);
 
     const view = new TracksideView({
       model: this._model,
@@ -118,5 +127,20 @@ export namespace TracksidePanel {
      */
     commands: CommandRegistry;
     translator: ITranslator;
+  }
+}
+
+/**
+ * A namespace for private helpers.
+ */
+namespace Private {
+  /**
+   * Create the title of the panel header.
+   */
+  export function createTitle(text: string): Widget {
+    const node = document.createElement('h2');
+    node.className = 'jp-Trackside-Title jp-text-truncated';
+    node.textContent = text;
+    return new Widget({ node });
   }
 }

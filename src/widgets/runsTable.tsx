@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { IRun } from '../tokens';
 import { Format } from './format';
+import { useNow } from './hooks';
 
 /**
  * The properties of the runs table.
@@ -35,12 +36,15 @@ const CLOCK_PERIOD = 1000;
 /**
  * A table of runs: name, status, start time, duration and latest metrics.
  *
+ * In a narrow sidebar each row lays out on two lines (name and status, then
+ * start, duration and metrics); in a wide one it is a classic table. The
+ * layout is pure CSS (container queries), so the table semantics stay.
  * All run data is rendered as text nodes.
  */
 export function RunsTable(props: IRunsTableProps): JSX.Element {
   const { runs, label, isLive, trans } = props;
   const hasRunning = runs.some(run => run.info.status === 'RUNNING');
-  const now = useNow(isLive && hasRunning);
+  const now = useNow(isLive && hasRunning, CLOCK_PERIOD);
 
   return (
     <table className="jp-Trackside-RunsTable" aria-label={label}>
@@ -73,9 +77,12 @@ function RunRow(props: {
   const { run, now, trans } = props;
   const { info, data } = run;
   const isRunning = info.status === 'RUNNING';
+  const name = Format.runName(info);
   const duration = Format.runDurationMs(info, now);
   const metrics = Format.topMetrics(data.metrics, METRICS_SHOWN);
-  const hidden = data.metrics.length - metrics.length;
+  const hidden = Format.topMetrics(data.metrics, data.metrics.length).slice(
+    metrics.length
+  );
 
   return (
     <tr
@@ -83,12 +90,20 @@ function RunRow(props: {
       data-run-id={info.run_id}
       data-status={info.status}
     >
-      <th scope="row" className="jp-Trackside-RunName" title={info.run_id}>
-        {Format.runName(info)}
+      <th
+        scope="row"
+        className="jp-Trackside-RunName"
+        title={
+          name === info.run_id
+            ? name
+            : trans.__('%1 (run id %2)', name, info.run_id)
+        }
+      >
+        {name}
       </th>
-      <td>
+      <td className="jp-Trackside-RunState">
         <span
-          className={`jp-Trackside-RunStatus${
+          className={`jp-Trackside-RunStatus jp-mod-${info.status.toLowerCase()}${
             isRunning ? ' jp-mod-running' : ''
           }`}
         >
@@ -97,32 +112,54 @@ function RunRow(props: {
       </td>
       <td className="jp-Trackside-RunStart">
         {info.start_time !== null ? (
-          <time dateTime={new Date(info.start_time).toISOString()}>
-            {Format.dateTime(info.start_time)}
+          <time
+            dateTime={new Date(info.start_time).toISOString()}
+            title={trans.__('Started %1', Format.dateTime(info.start_time))}
+          >
+            {Format.shortDateTime(info.start_time, now)}
           </time>
         ) : (
-          '—'
+          <span title={trans.__('Start time unknown')}>—</span>
         )}
       </td>
-      <td className="jp-Trackside-RunDuration">
+      <td className="jp-Trackside-RunDuration" title={trans.__('Duration')}>
         {duration !== null ? Format.duration(duration, trans) : '—'}
       </td>
       <td className="jp-Trackside-RunMetrics">
         {metrics.length === 0 ? (
-          '—'
+          <span className="jp-Trackside-NoMetrics">
+            {trans.__('no metrics')}
+          </span>
         ) : (
           <ul className="jp-Trackside-MetricList">
             {metrics.map(metric => (
-              <li key={metric.key} className="jp-Trackside-Metric">
+              <li
+                key={metric.key}
+                className="jp-Trackside-Metric"
+                title={trans.__(
+                  '%1 = %2 (step %3)',
+                  metric.key,
+                  String(metric.value),
+                  metric.step
+                )}
+              >
                 <span className="jp-Trackside-MetricKey">{metric.key}</span>=
                 <span className="jp-Trackside-MetricValue">
                   {Format.metricValue(metric.value)}
                 </span>
               </li>
             ))}
-            {hidden > 0 && (
-              <li className="jp-Trackside-Metric jp-mod-more">
-                {trans._n('+%1 more', '+%1 more', hidden)}
+            {hidden.length > 0 && (
+              <li
+                className="jp-Trackside-Metric jp-mod-more"
+                title={hidden
+                  .map(
+                    metric =>
+                      `${metric.key}=${Format.metricValue(metric.value)}`
+                  )
+                  .join('\n')}
+              >
+                {trans._n('+%1 more', '+%1 more', hidden.length)}
               </li>
             )}
           </ul>
@@ -130,20 +167,4 @@ function RunRow(props: {
       </td>
     </tr>
   );
-}
-
-/**
- * The current time, ticking every second while enabled.
- */
-function useNow(enabled: boolean): number {
-  const [now, setNow] = React.useState(() => Date.now());
-  React.useEffect(() => {
-    if (!enabled) {
-      return;
-    }
-    setNow(Date.now());
-    const handle = setInterval(() => setNow(Date.now()), CLOCK_PERIOD);
-    return () => clearInterval(handle);
-  }, [enabled]);
-  return now;
 }
