@@ -12,6 +12,7 @@ from jupyter_server.utils import url_path_join
 
 from .backend import BackendManager
 from .gateway import GatewayError, forward, parse_json_body
+from .history import ARROW_STREAM_MIMETYPE, history_arrow, parse_request
 
 API_ROOT = "trackside/api"
 
@@ -90,6 +91,25 @@ class MlflowGatewayHandler(TracksideHandler):
         await self._forward(operation)
 
 
+class MetricHistoryHandler(TracksideHandler):
+    auth_resource = "trackside:mlflow"
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            request = parse_request(self.request.query_arguments)
+            body = await history_arrow(self.backend.upstream, request)
+        except GatewayError as err:
+            self.write_json(err.status, err.to_json())
+            return
+        except UnicodeDecodeError:
+            self.write_json(400, {"error_code": "MALFORMED_REQUEST", "message": "Bad UTF-8."})
+            return
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body, set_content_type=ARROW_STREAM_MIMETYPE)
+
+
 class NotFoundHandler(TracksideHandler):
     @tornado.web.authenticated
     def get(self) -> None:
@@ -103,5 +123,6 @@ def route_table() -> list[tuple[str, type[APIHandler]]]:
     return [
         (url_path_join("/", API_ROOT, "status"), StatusHandler),
         (url_path_join("/", API_ROOT, "mlflow", "(.+)"), MlflowGatewayHandler),
+        (url_path_join("/", API_ROOT, "metrics", "history"), MetricHistoryHandler),
         (url_path_join("/", API_ROOT, ".*"), NotFoundHandler),
     ]

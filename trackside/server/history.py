@@ -1,0 +1,256 @@
+"""Metric history as Apache Arrow, read completely from MLflow and downsampled.
+
+Downsampling keeps, for each bucket of consecutive points, the first, last,
+minimum and maximum, so spikes survive (MLflow's own UI samples by step stride
+and loses them). A series with at most ``max_points`` points is returned exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import numpy as np
+import pyarrow as pa
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from .gateway import MLFLOW_API_PREFIX, GatewayError
+from .upstream import Upstream
+
+ARROW_STREAM_MIMETYPE = "application/vnd.apache.arrow.stream"
+PAGE_SIZE = 25_000
+DEFAULT_MAX_POINTS = 4_000
+MAX_SERIES = 100
+
+SCHEMA = pa.schema(
+    [
+        ("run_id", pa.dictionary(pa.int32(), pa.utf8())),
+        ("key", pa.dictionary(pa.int32(), pa.utf8())),
+        ("step", pa.float64()),
+        ("timestamp", pa.float64()),
+        ("value", pa.float64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    run_ids: Sequence[str]
+    keys: Sequence[str]
+    start_step: float | None = None
+    end_step: float | None = None
+    max_points: int = DEFAULT_MAX_POINTS
+
+
+@dataclass
+class Series:
+    step: np.ndarray
+    timestamp: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+def parse_request(arguments: dict[str, list[bytes]]) -> HistoryRequest:
+    """Validate the query of ``GET /trackside/api/metrics/history``."""
+
+    def values(name: str) -> list[str]:
+        return [v.decode("utf-8") for v in arguments.get(name, []) if v]
+
+    def number(name: str) -> float | None:
+        raw = values(name)
+        if not raw:
+            return None
+        try:
+            return float(raw[-1])
+        except ValueError as err:
+            raise GatewayError(
+                400, "INVALID_PARAMETER_VALUE", f"'{name}' must be a number, got {raw[-1]!r}."
+            ) from err
+
+    run_ids, keys = values("run_id"), values("key")
+    if not run_ids or not keys:
+        raise GatewayError(
+            400, "INVALID_PARAMETER_VALUE", "Give at least one 'run_id' and one 'key'."
+        )
+    if len(run_ids) * len(keys) > MAX_SERIES:
+        raise GatewayError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            f"At most {MAX_SERIES} series (runs times keys) at once.",
+        )
+    max_points = number("max_points")
+    if max_points is not None and not 4 <= max_points <= 10_000_000:
+        raise GatewayError(
+            400, "INVALID_PARAMETER_VALUE", "'max_points' must be between 4 and 10,000,000."
+        )
+    return HistoryRequest(
+        run_ids=list(dict.fromkeys(run_ids)),
+        keys=list(dict.fromkeys(keys)),
+        start_step=number("start_step"),
+        end_step=number("end_step"),
+        max_points=int(max_points) if max_points is not None else DEFAULT_MAX_POINTS,
+    )
+
+
+async def fetch_series(upstream: Upstream, run_id: str, key: str) -> Series:
+    """Every point of one metric of one run, paging through MLflow's get-history."""
+    client = AsyncHTTPClient()
+    loop = asyncio.get_running_loop()
+    steps: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    token: str | None = None
+    while True:
+        query = {"run_id": run_id, "metric_key": key, "max_results": str(PAGE_SIZE)}
+        if token:
+            query["page_token"] = token
+        request = HTTPRequest(
+            upstream.url(MLFLOW_API_PREFIX + "metrics/get-history?" + urlencode(query)),
+            headers={"Accept": "application/json", **upstream.headers},
+            follow_redirects=False,
+            connect_timeout=10.0,
+            request_timeout=120.0,
+        )
+        response = await client.fetch(request, raise_error=False)
+        if response.code == 599 or response.code >= 300:
+            raise _upstream_error(upstream, response.code, response.body, response.error)
+        # Parsing a 25k-point page is CPU work: keep it off the event loop.
+        page, token = await loop.run_in_executor(None, _parse_page, response.body)
+        steps.append(page[0])
+        stamps.append(page[1])
+        values.append(page[2])
+        if not token:
+            break
+    series = Series(np.concatenate(steps), np.concatenate(stamps), np.concatenate(values))
+    order = np.lexsort((series.timestamp, series.step))
+    return Series(series.step[order], series.timestamp[order], series.value[order])
+
+
+def _parse_page(body: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], str | None]:
+    payload = json.loads(body or b"{}")
+    metrics = payload.get("metrics") or []
+    count = len(metrics)
+    step = np.empty(count, dtype=np.float64)
+    stamp = np.empty(count, dtype=np.float64)
+    value = np.empty(count, dtype=np.float64)
+    for i, metric in enumerate(metrics):
+        step[i] = float(metric.get("step", 0))
+        stamp[i] = float(metric.get("timestamp", 0))
+        # MLflow's JSON carries NaN and infinities as the strings "NaN", "Infinity".
+        value[i] = float(metric.get("value", "NaN"))
+    # MLflow's SQL store saves ±inf as ±DBL_MAX; give the infinities back.
+    largest = np.finfo(np.float64).max
+    value[value == largest] = np.inf
+    value[value == -largest] = -np.inf
+    return (step, stamp, value), payload.get("next_page_token") or None
+
+
+def _upstream_error(
+    upstream: Upstream, code: int, body: bytes | None, error: BaseException | None
+) -> GatewayError:
+    if code == 599:
+        return GatewayError(
+            502,
+            "TRACKSIDE_BACKEND_UNAVAILABLE",
+            f"The MLflow server at {upstream.public_uri} cannot be reached: {error}",
+        )
+    try:
+        payload = json.loads(body or b"{}")
+        return GatewayError(
+            code if code >= 400 else 502,
+            str(payload.get("error_code") or "INTERNAL_ERROR"),
+            str(payload.get("message") or f"MLflow answered HTTP {code}"),
+        )
+    except (ValueError, AttributeError):
+        return GatewayError(502, "TRACKSIDE_BAD_UPSTREAM", f"MLflow answered HTTP {code}.")
+
+
+def select_range(series: Series, start: float | None, end: float | None) -> Series:
+    if start is None and end is None:
+        return series
+    lo = 0 if start is None else int(np.searchsorted(series.step, start, side="left"))
+    hi = len(series) if end is None else int(np.searchsorted(series.step, end, side="right"))
+    return Series(series.step[lo:hi], series.timestamp[lo:hi], series.value[lo:hi])
+
+
+def downsample_indices(value: np.ndarray, max_points: int) -> np.ndarray:
+    """Indices to keep: all of them when they fit, else first/last/min/max per bucket."""
+    count = len(value)
+    if count <= max_points:
+        return np.arange(count)
+    buckets = max(1, max_points // 4)
+    edges = np.linspace(0, count, buckets + 1).astype(np.int64)
+    keep = [edges[:-1], edges[1:] - 1]
+    finite = np.where(np.isnan(value), np.inf, value)
+    lows = np.minimum.reduceat(finite, edges[:-1])
+    highs = np.maximum.reduceat(np.where(np.isnan(value), -np.inf, value), edges[:-1])
+    bucket_of = np.repeat(np.arange(buckets), np.diff(edges))
+    # The first point in each bucket that equals the bucket's min (max).
+    is_low = finite == lows[bucket_of]
+    is_high = np.where(np.isnan(value), -np.inf, value) == highs[bucket_of]
+    keep.append(_first_per_bucket(is_low, bucket_of, buckets))
+    keep.append(_first_per_bucket(is_high, bucket_of, buckets))
+    return np.unique(np.concatenate(keep))
+
+
+def _first_per_bucket(mask: np.ndarray, bucket_of: np.ndarray, buckets: int) -> np.ndarray:
+    hits = np.flatnonzero(mask)
+    _, first = np.unique(bucket_of[hits], return_index=True)
+    return hits[first][:buckets]
+
+
+def to_arrow(series: dict[tuple[str, str], Series]) -> bytes:
+    """One Arrow IPC stream (schema, dictionaries, one record batch) for all series."""
+    runs = sorted({run for run, _ in series})
+    keys = sorted({key for _, key in series})
+    run_index = {run: i for i, run in enumerate(runs)}
+    key_index = {key: i for i, key in enumerate(keys)}
+    parts = [(run_index[r], key_index[k], s) for (r, k), s in series.items()]
+    lengths = [len(s) for _, _, s in parts]
+    run_codes = np.repeat(np.array([p[0] for p in parts], dtype=np.int32), lengths)
+    key_codes = np.repeat(np.array([p[1] for p in parts], dtype=np.int32), lengths)
+
+    def column(name: str) -> np.ndarray:
+        arrays = [getattr(s, name) for _, _, s in parts]
+        return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
+
+    batch = pa.record_batch(
+        [
+            pa.DictionaryArray.from_arrays(
+                pa.array(run_codes, pa.int32()), pa.array(runs, pa.utf8())
+            ),
+            pa.DictionaryArray.from_arrays(
+                pa.array(key_codes, pa.int32()), pa.array(keys, pa.utf8())
+            ),
+            pa.array(column("step"), pa.float64()),
+            pa.array(column("timestamp"), pa.float64()),
+            pa.array(column("value"), pa.float64()),
+        ],
+        schema=SCHEMA,
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, SCHEMA) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def shape(series: Series, request: HistoryRequest) -> Series:
+    window = select_range(series, request.start_step, request.end_step)
+    keep = downsample_indices(window.value, request.max_points)
+    return Series(window.step[keep], window.timestamp[keep], window.value[keep])
+
+
+async def history_arrow(upstream: Upstream, request: HistoryRequest) -> bytes:
+    pairs = [(run, key) for run in request.run_ids for key in request.keys]
+    fetched = await asyncio.gather(*(fetch_series(upstream, run, key) for run, key in pairs))
+    loop = asyncio.get_running_loop()
+
+    def build() -> bytes:
+        return to_arrow({pair: shape(s, request) for pair, s in zip(pairs, fetched, strict=True)})
+
+    return await loop.run_in_executor(None, build)
