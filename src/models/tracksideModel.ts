@@ -187,31 +187,46 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
-   * The run to show selected (for example one a notebook asked to open).
+   * What the panel shows: the experiments, one run, or a comparison.
    */
-  get selectedRunId(): string | null {
-    return this._selectedRunId;
+  get view(): TracksideModel.View {
+    return this._view;
   }
 
   /**
-   * A signal emitted when the selected run changes.
+   * A signal emitted when the panel's view changes.
    */
-  get selectionChanged(): ISignal<this, string | null> {
-    return this._selectionChanged;
+  get viewChanged(): ISignal<this, TracksideModel.View> {
+    return this._viewChanged;
   }
 
   /**
-   * Select a run and expand its experiment so that the run is listed.
+   * Show one run in detail (its experiment is expanded for the way back).
+   */
+  showRun(experimentId: string, runId: string): void {
+    this.setExpanded(experimentId, true);
+    this._setView({ kind: 'run', experimentId, runId });
+  }
+
+  /**
+   * Compare runs side by side.
+   */
+  showCompare(runIds: ReadonlyArray<string>): void {
+    this._setView({ kind: 'compare', runIds: [...runIds] });
+  }
+
+  /**
+   * Back to the experiments and their runs.
+   */
+  showList(): void {
+    this._setView({ kind: 'list' });
+  }
+
+  /**
+   * Reveal a run (for example the one a notebook asked to open).
    */
   revealRun(experimentId: string, runId: string): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.setExpanded(experimentId, true);
-    if (this._selectedRunId !== runId) {
-      this._selectedRunId = runId;
-      this._selectionChanged.emit(runId);
-    }
+    this.showRun(experimentId, runId);
   }
 
   /**
@@ -379,6 +394,14 @@ export class TracksideModel implements IDisposable {
     this._runsChanged.emit(experimentId);
   }
 
+  private _setView(view: TracksideModel.View): void {
+    if (this.isDisposed || Private.sameJSON(view, this._view)) {
+      return;
+    }
+    this._view = view;
+    this._viewChanged.emit(view);
+  }
+
   private _setError(error: TracksideModel.IError | null): void {
     if (Private.sameJSON(error, this._error)) {
       return;
@@ -407,8 +430,8 @@ export class TracksideModel implements IDisposable {
   private _runsChanged = new Signal<this, string>(this);
   private _errorChanged = new Signal<this, TracksideModel.IError | null>(this);
   private _activeChanged = new Signal<this, boolean>(this);
-  private _selectedRunId: string | null = null;
-  private _selectionChanged = new Signal<this, string | null>(this);
+  private _view: TracksideModel.View = { kind: 'list' };
+  private _viewChanged = new Signal<this, TracksideModel.View>(this);
 }
 
 /**
@@ -456,6 +479,18 @@ export namespace TracksideModel {
     readonly errorCode: string;
     readonly message: string;
   }
+
+  /**
+   * What the panel shows.
+   */
+  export type View =
+    | { readonly kind: 'list' }
+    | {
+        readonly kind: 'run';
+        readonly experimentId: string;
+        readonly runId: string;
+      }
+    | { readonly kind: 'compare'; readonly runIds: ReadonlyArray<string> };
 
   /**
    * The runs of an expanded experiment.
