@@ -17,6 +17,7 @@ os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = str(root)
 
 configure_jupyter_server(c)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
+c.ServerApp.port = int(os.environ.get("TRACKSIDE_UI_PORT", "8888"))  # noqa: F821
 # Galata's own test fixtures need its XSRF setting; the pytest suite checks XSRF.
 # A port of its own, so that an MLflow server a developer runs on 5000 is not adopted.
 c.Trackside.port = int(os.environ.get("TRACKSIDE_UI_BACKEND_PORT", "5871"))  # noqa: F821

@@ -3,6 +3,9 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// Another port lets a second JupyterLab run beside one a developer uses.
+const port = process.env.TRACKSIDE_UI_PORT ?? '8888';
+
 module.exports = {
   ...baseConfig,
   timeout: 180 * 1000,
@@ -12,6 +15,7 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     // Video needs Playwright's own ffmpeg download, which is not available here.
     video: 'off',
     trace: 'retain-on-failure',
@@ -30,7 +34,7 @@ module.exports = {
   },
   webServer: {
     command: 'npm start',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 180 * 1000,
     reuseExistingServer: !process.env.CI
   }
