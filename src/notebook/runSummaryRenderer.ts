@@ -85,7 +85,8 @@ export namespace RunSummaryRenderer {
     return {
       safe: true,
       mimeTypes: [RUN_SUMMARY_MIMETYPE],
-      defaultRank: 50,
+      // Ahead of text/html (50), which the kernel sends for other frontends.
+      defaultRank: 40,
       createRenderer: () => new RunSummaryRenderer(options)
     };
   }
