@@ -193,7 +193,10 @@ def test_external_uri_starts_nothing(backend_root):
     manager = BackendManager(options(backend_root, tracking_uri="http://u:p@127.0.0.1:1"))
     assert manager.mode is Mode.EXTERNAL
     assert manager.upstream.public_uri == "http://127.0.0.1:1"
-    assert manager.kernel_environment() == {"MLFLOW_TRACKING_URI": "http://u:p@127.0.0.1:1"}
+    assert manager.kernel_environment() == {
+        "MLFLOW_TRACKING_URI": "http://u:p@127.0.0.1:1",
+        "MLFLOW_REGISTRY_URI": "http://u:p@127.0.0.1:1",
+    }
     assert not (backend_root / ".trackside").exists()
 
 

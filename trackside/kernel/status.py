@@ -1,0 +1,70 @@
+"""``%mlflow status``: backend and its health, runs, mode, journal."""
+
+from __future__ import annotations
+
+import contextlib
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .session import Session
+
+
+def backend_health(uri: str, timeout: float = 2.0) -> str:
+    """``healthy`` / ``unreachable (...)`` for an HTTP tracking server; else the store kind."""
+    if not uri.startswith(("http://", "https://")):
+        return "local store" if uri.startswith(("file:", "sqlite:", "/")) else "not checked"
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout) as response:
+            body = response.read(64).strip()
+    except Exception as error:
+        return f"unreachable ({type(error).__name__}: {str(error)[:120]})"
+    return "healthy" if body == b"OK" else f"answers, but not like MLflow ({body[:32]!r})"
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for _ in handle)
+    except OSError:
+        return 0
+
+
+def status_lines(session: Session) -> list[str]:
+    import mlflow
+
+    uri = mlflow.get_tracking_uri()
+    lines = [f"backend: {uri} ({backend_health(uri)})"]
+    active = mlflow.active_run()
+    if active is not None:
+        lines.append(
+            f"active run: {active.info.run_id} ({active.info.run_name})"
+            f" in experiment {active.info.experiment_id}"
+        )
+    else:
+        lines.append("active run: none")
+    if session.last_run is not None:
+        lines.append(f"last run: {session.last_run[0]}")
+    lines.append(
+        f"tracked notebook: {'on' if session.tracked else 'off'};"
+        f" autolog: {'on' if session.autolog_on else 'off'}"
+    )
+    durable: Any = session.durable
+    if durable is None:
+        lines.append("durable logging: off (MLflow calls go to the server directly)")
+    else:
+        dead = _count_lines(Path(durable.dead_letter_path))
+        details: dict[str, Any] = {}
+        with contextlib.suppress(Exception):
+            details = dict(durable.status())
+        line = (
+            f"durable logging: on; backlog {durable.backlog()} entries;"
+            f" sent {details.get('sent', '?')}; journal {durable.journal_path};"
+            f" dead letters {dead}" + (f" in {durable.dead_letter_path}" if dead else "")
+        )
+        if details.get("last_error"):
+            line += f"; last error: {details['last_error']}"
+        if details.get("synchronous_fallback"):
+            line += "; journal not writable: sending synchronously"
+        lines.append(line)
+    return lines

@@ -1,0 +1,83 @@
+"""The live tee: every metric point logged in this process, handed to in-kernel subscribers.
+
+Points come from the MLflow hook (``hook.py``), which sees every ``MlflowClient.log_metric`` /
+``log_batch`` call, so the fluent API, ``MlflowClient`` and framework autologging all arrive
+here. Subscribers run in the thread that logged the point and must be quick; one that raises
+is reported once and never breaks the user's code.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["MetricPoint", "Subscriber", "has_subscribers", "publish", "subscribe"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    run_id: str
+    key: str
+    value: float
+    timestamp: int  # milliseconds since the epoch, fixed when the point was logged
+    step: int
+
+
+Subscriber = Callable[[Sequence[MetricPoint]], None]
+
+
+class TeeWarning(UserWarning):
+    """A tee subscriber failed; the user's logging call went on regardless."""
+
+
+_lock = threading.Lock()
+# Copy-on-write tuple: ``publish`` reads it without taking the lock.
+_subscribers: tuple[Subscriber, ...] = ()
+_warned: set[int] = set()
+
+
+def subscribe(callback: Subscriber) -> Callable[[], None]:
+    """Deliver every metric point logged in this process to ``callback``; returns unsubscribe."""
+    global _subscribers
+    from . import hook  # the hook is what feeds the tee; it must be on while anyone listens
+
+    with _lock:
+        _subscribers = (*_subscribers, callback)
+    hook.acquire()
+    done = False
+
+    def unsubscribe() -> None:
+        nonlocal done
+        global _subscribers
+        with _lock:
+            if done:
+                return
+            done = True
+            remaining = list(_subscribers)
+            if callback in remaining:
+                remaining.remove(callback)
+            _subscribers = tuple(remaining)
+        hook.release()
+
+    return unsubscribe
+
+
+def has_subscribers() -> bool:
+    return bool(_subscribers)
+
+
+def publish(points: Sequence[MetricPoint]) -> None:
+    """Hand ``points`` to every subscriber; never raises."""
+    for callback in _subscribers:
+        try:
+            callback(points)
+        except Exception as error:  # a broken subscriber must not break user code
+            if id(callback) not in _warned:
+                _warned.add(id(callback))
+                warnings.warn(
+                    f"trackside: a live-metrics subscriber failed and was skipped: {error!r}",
+                    TeeWarning,
+                    stacklevel=2,
+                )

@@ -1,0 +1,195 @@
+"""Journal format: records, CRC, torn tails, segments, acks, locks."""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from trackside.kernel import journal
+from trackside.kernel.journal import (
+    FRAME,
+    METRIC_BODY,
+    SEGMENT_HEADER,
+    AckFile,
+    JournalReader,
+    JournalWriter,
+    Metric,
+    Param,
+    RunUpdate,
+    Tag,
+    iter_records,
+    read_ack,
+    segment_name,
+    try_lock,
+    unlock,
+)
+
+ENTRIES = [
+    Metric("r1", "loss", 0.5, 1_700_000_000_000, 3),
+    Metric("r1", "nan", math.nan, 1, -1),
+    Metric("r1", "inf", -math.inf, 2, 2**62),
+    Metric("r1", "m", 1.0, 3, 0, model_id="mod-1"),
+    Param("r1", "lr", "0.01"),
+    Tag("r1", "note", "ünïcode ✓"),
+    RunUpdate("r1", "FINISHED", 1234, None),
+    RunUpdate("r1", None, None, "renamed"),
+]
+
+
+def _same(a: journal.Entry, b: journal.Entry) -> bool:
+    if type(a) is Metric and type(b) is Metric and math.isnan(a.value):
+        return math.isnan(b.value) and a._replace(value=0) == b._replace(value=0)
+    return a == b
+
+
+def test_round_trip_every_kind(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path)
+    assert writer.append(ENTRIES[:3]) == 3
+    for entry in ENTRIES[3:]:
+        writer.append([entry])
+    records = list(iter_records(tmp_path))
+    assert [seq for seq, _ in records] == list(range(1, len(ENTRIES) + 1))
+    assert all(_same(a, b) for a, (_, b) in zip(ENTRIES, records, strict=True))
+
+
+def test_exact_metric_record_layout(tmp_path: Path) -> None:
+    JournalWriter(tmp_path).append([Metric("run", "k", 2.5, 10, 7)])
+    data = (tmp_path / segment_name(1)).read_bytes()
+    magic, first_seq = SEGMENT_HEADER.unpack_from(data)
+    assert (magic, first_seq) == (b"TSJOURN1", 1)
+    length, crc = FRAME.unpack_from(data, SEGMENT_HEADER.size)
+    body = data[SEGMENT_HEADER.size + FRAME.size :]
+    assert len(body) == length and zlib.crc32(body) == crc
+    assert METRIC_BODY.unpack_from(body) == (1, ord("M"), 2.5, 10, 7, 3, 1)
+    assert body[METRIC_BODY.size :] == b"runk"
+
+
+def test_torn_tail_is_ignored_and_bad_crc_stops(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("r", "a", float(i), i, i) for i in range(5)])
+    writer.close()
+    path = tmp_path / segment_name(1)
+    full = path.read_bytes()
+    # a record cut in the middle (the kernel died inside os.write)
+    path.write_bytes(full[:-7])
+    assert [e.value for _, e in iter_records(tmp_path)] == [0.0, 1.0, 2.0, 3.0]
+    # a flipped byte in record 3: records 1-2 survive, nothing after a bad CRC is trusted
+    damaged = bytearray(full)
+    record = FRAME.size + METRIC_BODY.size + 2  # every record here has the same size
+    damaged[SEGMENT_HEADER.size + 2 * record + FRAME.size + 12] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    reader = JournalReader(tmp_path)
+    batch = reader.read(final=True)
+    assert [e.value for _, e in batch.records] == [0.0, 1.0]
+    assert batch.corrupt_bytes == 3 * record
+
+
+def test_live_reader_waits_for_a_partial_record(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("r", "a", 1.0, 1, 1)])
+    reader = JournalReader(tmp_path)
+    assert len(reader.read().records) == 1
+    # half a record appended by hand: a live reader must not skip it
+    data = journal.encode(2, Metric("r", "a", 2.0, 2, 2))
+    fd = os.open(tmp_path / segment_name(1), os.O_WRONLY | os.O_APPEND)
+    os.write(fd, data[:10])
+    assert reader.read().records == []
+    os.write(fd, data[10:])
+    os.close(fd)
+    assert [seq for seq, _ in reader.read().records] == [2]
+
+
+def test_segments_rotate_and_reader_follows(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path, segment_bytes=300)
+    for i in range(50):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    assert len(journal.list_segments(tmp_path)) > 5
+    reader = JournalReader(tmp_path)
+    seen: list[int] = []
+    finished: list[tuple[int, int]] = []
+    while True:
+        batch = reader.read()
+        finished += batch.finished
+        if not batch.records:
+            break
+        seen += [seq for seq, _ in batch.records]
+    assert seen == list(range(1, 51))
+    assert [n for n, _ in finished] == journal.list_segments(tmp_path)[:-1]
+
+
+def test_ack_file_round_trip_and_corruption(tmp_path: Path) -> None:
+    assert read_ack(tmp_path) == 0
+    ack = AckFile(tmp_path)
+    ack.write(41)
+    ack.write(7)  # never goes back
+    ack.close()
+    assert read_ack(tmp_path) == 41
+    raw = bytearray((tmp_path / "ack").read_bytes())
+    raw[0] ^= 1
+    (tmp_path / "ack").write_bytes(bytes(raw))
+    assert read_ack(tmp_path) == 0  # unreadable ack: resend everything (MLflow dedupes)
+    assert iter_records(tmp_path, after_seq=0) is not None
+
+
+def test_failed_write_leaves_no_torn_record(tmp_path: Path) -> None:
+    # A real "file too large": RLIMIT_FSIZE in a child process, SIGXFSZ ignored.
+    code = f"""
+import resource, signal, sys
+sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+from pathlib import Path
+from trackside.kernel.journal import JournalWriter, JournalWriteError, Metric
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+w = JournalWriter(Path({str(tmp_path)!r}))
+ok = failed = 0
+for i in range(100):
+    try:
+        w.append([Metric("r", "k" * 40, float(i), i, i)] * 3)
+        ok += 3
+    except JournalWriteError:
+        failed += 1
+print(ok, failed)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    ok, failed = map(int, out.stdout.split())
+    assert ok > 0 and failed > 0
+    records = list(iter_records(tmp_path))
+    assert len(records) == ok  # everything acknowledged as written is there, nothing torn
+    assert [seq for seq, _ in records] == list(range(1, ok + 1))
+
+
+def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
+    fd = try_lock(tmp_path)
+    assert fd is not None
+    probe = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parents[2])!r});"
+        "from pathlib import Path; from trackside.kernel.journal import try_lock;"
+        f"print(try_lock(Path({str(tmp_path)!r})) is None)"
+    )
+    held = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert held.stdout.strip() == "True"
+    unlock(fd)
+    free = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert free.stdout.strip() == "False"
+
+
+def test_unknown_kind_is_treated_as_corrupt(tmp_path: Path) -> None:
+    body = struct.pack("<QB", 1, ord("Z")) + b"??"
+    frame = FRAME.pack(len(body), zlib.crc32(body)) + body
+    records, offset, bad = journal.decode_records(frame)
+    assert (records, offset, bad) == ([], 0, True)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_encode_decode_each(entry: journal.Entry) -> None:
+    data = journal.encode(9, entry)
+    records, offset, bad = journal.decode_records(data)
+    assert not bad and offset == len(data)
+    assert records[0][0] == 9 and _same(entry, records[0][1])
