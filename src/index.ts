@@ -2,6 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin } from './plugins/core';
 import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
+import { streamPlugin } from './plugins/stream';
 
 export * from './tokens';
 
@@ -11,7 +12,8 @@ export * from './tokens';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   panelPlugin,
-  notebookToolbarPlugin
+  notebookToolbarPlugin,
+  streamPlugin
 ];
 
 export default plugins;

@@ -1,5 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal } from '@lumino/signaling';
 
 /**
  * The Trackside service token: REST client for `/trackside/api` and the
@@ -60,6 +62,18 @@ export interface ITracksideService {
    * List the artifacts of a run, optionally below a path.
    */
   listArtifacts(runId: string, path?: string): Promise<IArtifactList>;
+
+  /**
+   * Get metric histories as an Arrow IPC stream
+   * (`application/vnd.apache.arrow.stream`): columns `run_id` and `key`
+   * (dictionary-encoded utf8), `step`, `timestamp` (ms) and `value` (float64).
+   *
+   * The server downsamples to `maxPoints` per series (first/last/min/max per
+   * bucket) when given; the answer is exact otherwise.
+   */
+  getMetricHistoryArrow(
+    options: ITracksideService.IMetricHistoryOptions
+  ): Promise<ArrayBuffer>;
 }
 
 /**
@@ -138,6 +152,36 @@ export namespace ITracksideService {
    * MLflow view type of a search.
    */
   export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+  /**
+   * Options of an Arrow metric history request.
+   */
+  export interface IMetricHistoryOptions {
+    /**
+     * The runs (at least one).
+     */
+    runIds: string[];
+    /**
+     * The metric keys (at least one).
+     */
+    keys: string[];
+    /**
+     * First step of the range (inclusive).
+     */
+    startStep?: number;
+    /**
+     * Last step of the range (inclusive).
+     */
+    endStep?: number;
+    /**
+     * Maximum number of points per series; exact when omitted.
+     */
+    maxPoints?: number;
+    /**
+     * Aborts the request.
+     */
+    signal?: AbortSignal;
+  }
 }
 
 /**
@@ -265,4 +309,146 @@ export interface IArtifactList {
   readonly root_uri: string;
   readonly files: ReadonlyArray<IFileInfo>;
   readonly nextPageToken: string | null;
+}
+
+/**
+ * The series store token: every metric point the frontend knows, per
+ * (run, key), fed by the kernel stream and the history endpoint.
+ */
+export const ISeriesStore = new Token<ISeriesStore>(
+  'jupyterlab-trackside:ISeriesStore',
+  'The shared metric series store (live kernel stream and history backfill), one series per run and metric key'
+);
+
+/**
+ * The shared metric series store.
+ *
+ * Points of a series are kept sorted by (step, timestamp); identical
+ * (step, timestamp, value) points are stored once.
+ */
+export interface ISeriesStore extends IDisposable {
+  /**
+   * Emitted at most once per animation frame for each series that changed.
+   */
+  readonly changed: ISignal<ISeriesStore, ISeriesStore.IChangedArgs>;
+
+  /**
+   * Whether a series exists.
+   */
+  has(runId: string, key: string): boolean;
+
+  /**
+   * A series, or `undefined`. The object is live: it reflects later changes.
+   */
+  get(runId: string, key: string): ISeriesStore.ISeries | undefined;
+
+  /**
+   * The metric keys of a run.
+   */
+  keys(runId: string): string[];
+
+  /**
+   * The runs that have at least one series.
+   */
+  runs(): string[];
+
+  /**
+   * Add points (any order; duplicates are skipped).
+   */
+  append(
+    runId: string,
+    key: string,
+    points: ISeriesStore.IPoints,
+    options?: ISeriesStore.IAppendOptions
+  ): void;
+
+  /**
+   * Replace all points of a series (a backfill).
+   */
+  replace(
+    runId: string,
+    key: string,
+    points: ISeriesStore.IPoints,
+    source?: ISeriesStore.Source
+  ): void;
+
+  /**
+   * Remove a series, or every series of a run when `key` is omitted.
+   */
+  remove(runId: string, key?: string): void;
+}
+
+/**
+ * A namespace for the series store types.
+ */
+export namespace ISeriesStore {
+  /**
+   * Where the points of a series come from: all exact points, or display
+   * points decimated by the kernel (first/last/min/max per bucket).
+   */
+  export type Source = 'exact' | 'decimated';
+
+  /**
+   * Points as parallel columns of equal length.
+   */
+  export interface IPoints {
+    readonly steps: ArrayLike<number>;
+    readonly timestamps: ArrayLike<number>;
+    readonly values: ArrayLike<number>;
+  }
+
+  /**
+   * Options of an append.
+   */
+  export interface IAppendOptions {
+    /**
+     * Whether the points are decimated display points; marks the series
+     * `decimated` until its next exact replace.
+     */
+    decimated?: boolean;
+  }
+
+  /**
+   * A series: sorted points of one metric key of one run.
+   */
+  export interface ISeries {
+    readonly runId: string;
+    readonly key: string;
+    readonly length: number;
+    /**
+     * Views of the first `length` entries; do not keep them across changes.
+     */
+    readonly steps: Float64Array;
+    readonly timestamps: Float64Array;
+    readonly values: Float64Array;
+    readonly source: Source;
+    /**
+     * Incremented at every change.
+     */
+    readonly version: number;
+  }
+
+  /**
+   * What changed in a series since the previous emission.
+   */
+  export interface IChangedArgs {
+    readonly runId: string;
+    readonly key: string;
+    /**
+     * The first index that changed; entries before it are unchanged.
+     */
+    readonly start: number;
+    /**
+     * The length of the series now (the end of the changed range).
+     */
+    readonly end: number;
+    /**
+     * Whether the whole series was replaced or removed.
+     */
+    readonly reset: boolean;
+    /**
+     * Whether the series was removed.
+     */
+    readonly removed: boolean;
+  }
 }

@@ -16,6 +16,9 @@ module.exports = {
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${port}`,
+    // Galata's user mock answers every URL matching /api/me, which includes
+    // /trackside/api/metrics/history: use the real user endpoint.
+    mockUser: false,
     // Video needs Playwright's own ffmpeg download, which is not available here.
     video: 'off',
     trace: 'retain-on-failure',

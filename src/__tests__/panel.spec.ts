@@ -140,7 +140,8 @@ describe('TracksidePanel', () => {
         cell => cell.textContent
       )
     ).toEqual(names);
-    expect(table?.querySelectorAll('th[scope="col"]').length).toBe(5);
+    // Select, Run, Status, Started, Duration, Metrics.
+    expect(table?.querySelectorAll('th[scope="col"]').length).toBe(6);
     const running = panel.node.querySelector(
       '.jp-Trackside-Run.jp-mod-running'
     );

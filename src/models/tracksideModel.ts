@@ -2,6 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TracksideRequestError } from '../services/client';
+import { RunsLoader, RunsTableModel } from './runsTableModel';
 import {
   IBackendStatus,
   IExperiment,
@@ -69,6 +70,20 @@ export class TracksideModel implements IDisposable {
    */
   get activeChanged(): ISignal<this, boolean> {
     return this._activeChanged;
+  }
+
+  /**
+   * Emitted when the run selection (for comparison) changes.
+   */
+  get selectionChanged(): ISignal<this, ReadonlyArray<string>> {
+    return this._selectionChanged;
+  }
+
+  /**
+   * The Trackside service the model reads from.
+   */
+  get service(): ITracksideService {
+    return this._service;
   }
 
   /**
@@ -164,6 +179,148 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
+   * The view state (sort, columns, nesting) of an experiment's runs table;
+   * kept while the experiment is collapsed, disposed with the model.
+   */
+  tableModel(experimentId: string): RunsTableModel {
+    let table = this._tables.get(experimentId);
+    if (!table) {
+      table = new RunsTableModel();
+      table.setRuns(this._runs.get(experimentId)?.runs ?? []);
+      this._tables.set(experimentId, table);
+    }
+    return table;
+  }
+
+  /**
+   * The MLflow filter applied to an experiment's runs; empty for none.
+   */
+  filter(experimentId: string): string {
+    return this._filters.get(experimentId) ?? '';
+  }
+
+  /**
+   * The error of the last filter that could not be applied, `null` if none.
+   */
+  filterError(experimentId: string): string | null {
+    return this._filterErrors.get(experimentId) ?? null;
+  }
+
+  /**
+   * Apply an MLflow filter (`metrics.rmse < 0.8 and params.alpha = '0.5'`)
+   * to an experiment's runs, sent as `filter` to `runs/search`.
+   *
+   * Resolves with `null` once the filtered runs are loaded, or with the
+   * server's error message when the filter is rejected; the previous
+   * filter and runs are kept then. Never rejects.
+   */
+  async setFilter(
+    experimentId: string,
+    filter: string
+  ): Promise<string | null> {
+    if (this.isDisposed) {
+      return null;
+    }
+    const text = filter.trim();
+    if (!this._expanded.has(experimentId)) {
+      // Applied when the experiment is expanded.
+      this._filters.set(experimentId, text);
+      this._filterErrors.delete(experimentId);
+      return null;
+    }
+    const version = this._bumpVersion(experimentId);
+    const isCurrent = () =>
+      !this.isDisposed && this._versions.get(experimentId) === version;
+    const previous = this._runs.get(experimentId);
+    this._setRuns(experimentId, {
+      runs: previous?.runs ?? null,
+      isLoading: true,
+      isComplete: previous?.isComplete ?? true,
+      error: previous?.error ?? null
+    });
+    let loaded: RunsLoader.ILoaded;
+    try {
+      loaded = await RunsLoader.load(this._service, {
+        experimentId,
+        filter: text,
+        limit: this._runsLimit(),
+        isCancelled: () => !isCurrent(),
+        onPage: page => {
+          if (isCurrent()) {
+            this._filters.set(experimentId, text);
+            this._filterErrors.delete(experimentId);
+            this._setRuns(experimentId, {
+              ...page,
+              isLoading: true,
+              error: null
+            });
+          }
+        }
+      });
+    } catch (reason) {
+      const message = Private.toError(reason).message;
+      if (isCurrent()) {
+        this._filterErrors.set(experimentId, message);
+        this._setRuns(experimentId, {
+          runs: previous?.runs ?? null,
+          isLoading: false,
+          isComplete: previous?.isComplete ?? true,
+          error: previous?.error ?? null
+        });
+        this._runsChanged.emit(experimentId);
+      }
+      return message;
+    }
+    if (isCurrent()) {
+      this._filters.set(experimentId, text);
+      this._filterErrors.delete(experimentId);
+      this._setRuns(experimentId, { ...loaded, isLoading: false, error: null });
+      this._runsChanged.emit(experimentId);
+    }
+    return null;
+  }
+
+  /**
+   * The selected run ids, in selection order (across experiments).
+   */
+  get selection(): ReadonlyArray<string> {
+    return Array.from(this._selection);
+  }
+
+  /**
+   * Whether a run is selected.
+   */
+  isSelected(runId: string): boolean {
+    return this._selection.has(runId);
+  }
+
+  /**
+   * Select or deselect a run for comparison.
+   */
+  setSelected(runId: string, selected: boolean): void {
+    if (this.isDisposed || this._selection.has(runId) === selected) {
+      return;
+    }
+    if (selected) {
+      this._selection.add(runId);
+    } else {
+      this._selection.delete(runId);
+    }
+    this._selectionChanged.emit(this.selection);
+  }
+
+  /**
+   * Deselect every run.
+   */
+  clearSelection(): void {
+    if (this.isDisposed || this._selection.size === 0) {
+      return;
+    }
+    this._selection.clear();
+    this._selectionChanged.emit([]);
+  }
+
+  /**
    * Expand or collapse an experiment. Expanding loads its runs at once.
    */
   setExpanded(experimentId: string, expanded: boolean): void {
@@ -172,9 +329,11 @@ export class TracksideModel implements IDisposable {
     }
     if (expanded) {
       this._expanded.add(experimentId);
+      this._bumpVersion(experimentId);
       this._runs.set(experimentId, {
         runs: null,
         isLoading: true,
+        isComplete: true,
         error: null
       });
       this._runsChanged.emit(experimentId);
@@ -182,6 +341,8 @@ export class TracksideModel implements IDisposable {
     } else {
       this._expanded.delete(experimentId);
       this._runs.delete(experimentId);
+      this._bumpVersion(experimentId);
+      this._tables.get(experimentId)?.setRuns([]);
       this._runsChanged.emit(experimentId);
     }
   }
@@ -255,6 +416,9 @@ export class TracksideModel implements IDisposable {
     this._poll.dispose();
     this._expanded.clear();
     this._runs.clear();
+    this._tables.forEach(table => table.dispose());
+    this._tables.clear();
+    this._selection.clear();
     Signal.clearData(this);
   }
 
@@ -285,7 +449,11 @@ export class TracksideModel implements IDisposable {
         });
       }
 
-      const expanded = Array.from(this._expanded);
+      // Experiments still loading their pages are refreshed next time.
+      const expanded = Array.from(this._expanded).filter(
+        id => !this._runs.get(id)?.isLoading
+      );
+      const versions = expanded.map(id => this._versions.get(id));
       const [page, runs] = await Promise.all([
         this._service.searchExperiments({
           orderBy: ['last_update_time DESC']
@@ -296,7 +464,12 @@ export class TracksideModel implements IDisposable {
         return;
       }
       this._setExperiments(page.experiments);
-      expanded.forEach((id, index) => this._setRuns(id, runs[index]));
+      expanded.forEach((id, index) => {
+        // Skip the runs of a filter changed (or a re-expansion) meanwhile.
+        if (this._versions.get(id) === versions[index]) {
+          this._setRuns(id, runs[index]);
+        }
+      });
       this._setError(null);
     } catch (reason) {
       if (isCurrent()) {
@@ -310,17 +483,33 @@ export class TracksideModel implements IDisposable {
    * Load the runs of one experiment outside of a poll tick.
    */
   private async _loadRuns(experimentId: string): Promise<void> {
+    const version = this._versions.get(experimentId);
+    const isCurrent = () =>
+      !this.isDisposed && this._versions.get(experimentId) === version;
     let state: TracksideModel.IRunsState;
     try {
-      state = await this._fetchRuns(experimentId);
+      // The first page shows at once; the next ones follow.
+      state = await this._fetchRuns(experimentId, {
+        isCancelled: () => !isCurrent(),
+        onPage: page => {
+          if (isCurrent()) {
+            this._setRuns(experimentId, {
+              ...page,
+              isLoading: true,
+              error: null
+            });
+          }
+        }
+      });
     } catch (reason) {
       state = {
         runs: this.runs(experimentId)?.runs ?? null,
         isLoading: false,
+        isComplete: this.runs(experimentId)?.isComplete ?? true,
         error: Private.toError(reason).message
       };
     }
-    if (this.isDisposed) {
+    if (!isCurrent()) {
       return;
     }
     this._setRuns(experimentId, state);
@@ -333,25 +522,52 @@ export class TracksideModel implements IDisposable {
    * in the returned state.
    */
   private async _fetchRuns(
-    experimentId: string
+    experimentId: string,
+    first?: Pick<RunsLoader.IOptions, 'onPage' | 'isCancelled'>
   ): Promise<TracksideModel.IRunsState> {
+    const previous = this.runs(experimentId);
     try {
-      const page = await this._service.searchRuns({
-        experimentIds: [experimentId],
-        maxResults: this._runsPerExperiment ?? undefined,
-        orderBy: ['attributes.start_time DESC']
-      });
-      return { runs: page.runs, isLoading: false, error: null };
+      const options = {
+        experimentId,
+        filter: this.filter(experimentId),
+        limit: this._runsLimit()
+      };
+      // A first load pages progressively; a refresh updates what is loaded.
+      const loaded =
+        first || !previous?.runs
+          ? await RunsLoader.load(this._service, { ...options, ...first })
+          : await RunsLoader.update(this._service, {
+              ...options,
+              previous: { runs: previous.runs, isComplete: previous.isComplete }
+            });
+      return { ...loaded, isLoading: false, error: null };
     } catch (reason) {
       if (TracksideRequestError.isUnreachable(reason)) {
         throw reason;
       }
       return {
-        runs: this.runs(experimentId)?.runs ?? null,
+        runs: previous?.runs ?? null,
         isLoading: false,
+        isComplete: previous?.isComplete ?? true,
         error: Private.toError(reason).message
       };
     }
+  }
+
+  /**
+   * The maximum number of runs loaded per experiment.
+   */
+  private _runsLimit(): number {
+    return this._runsPerExperiment ?? Private.DEFAULT_RUNS_LIMIT;
+  }
+
+  /**
+   * Invalidate the pending loads of an experiment's runs.
+   */
+  private _bumpVersion(experimentId: string): number {
+    const version = (this._versions.get(experimentId) ?? 0) + 1;
+    this._versions.set(experimentId, version);
+    return version;
   }
 
   private _setStatus(status: IBackendStatus): void {
@@ -387,10 +603,11 @@ export class TracksideModel implements IDisposable {
     if (!this._expanded.has(experimentId)) {
       return;
     }
-    if (Private.sameJSON(state, this._runs.get(experimentId))) {
+    if (Private.sameRunsState(state, this._runs.get(experimentId))) {
       return;
     }
     this._runs.set(experimentId, state);
+    this._tables.get(experimentId)?.setRuns(state.runs ?? []);
     this._runsChanged.emit(experimentId);
   }
 
@@ -430,6 +647,12 @@ export class TracksideModel implements IDisposable {
   private _runsChanged = new Signal<this, string>(this);
   private _errorChanged = new Signal<this, TracksideModel.IError | null>(this);
   private _activeChanged = new Signal<this, boolean>(this);
+  private _tables = new Map<string, RunsTableModel>();
+  private _filters = new Map<string, string>();
+  private _filterErrors = new Map<string, string>();
+  private _versions = new Map<string, number>();
+  private _selection = new Set<string>();
+  private _selectionChanged = new Signal<this, ReadonlyArray<string>>(this);
   private _view: TracksideModel.View = { kind: 'list' };
   private _viewChanged = new Signal<this, TracksideModel.View>(this);
 }
@@ -502,6 +725,11 @@ export namespace TracksideModel {
     readonly runs: ReadonlyArray<IRun> | null;
     readonly isLoading: boolean;
     /**
+     * Whether every run matching the filter is loaded (`false` when the
+     * `runsPerExperiment` limit left some out, or while loading pages).
+     */
+    readonly isComplete: boolean;
+    /**
      * The error message of the last load, if it failed.
      */
     readonly error: string | null;
@@ -547,6 +775,34 @@ namespace Private {
       errorCode: 'TRACKSIDE_CLIENT_ERROR',
       message: reason instanceof Error ? reason.message : String(reason)
     };
+  }
+
+  /**
+   * The runs limit when the settings give none.
+   */
+  export const DEFAULT_RUNS_LIMIT = 1000;
+
+  /**
+   * Whether two runs states are equal; cheap checks first, since a state
+   * may hold thousands of runs.
+   */
+  export function sameRunsState(
+    a: TracksideModel.IRunsState,
+    b: TracksideModel.IRunsState | undefined
+  ): boolean {
+    if (b === undefined) {
+      return false;
+    }
+    if (
+      a.isLoading !== b.isLoading ||
+      a.isComplete !== b.isComplete ||
+      a.error !== b.error ||
+      (a.runs === null) !== (b.runs === null) ||
+      a.runs?.length !== b.runs?.length
+    ) {
+      return false;
+    }
+    return a.runs === b.runs || sameJSON(a.runs, b.runs);
   }
 
   /**

@@ -153,7 +153,13 @@ export class NotebookTracking implements IDisposable {
     if (!this._isReady) {
       return;
     }
-    if (status === 'restarting' || status === 'autorestarting') {
+    // A kernel process announces 'starting' when it starts, whoever
+    // restarted it (this page, another client or the REST API).
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'starting'
+    ) {
       this._pendingApply = true;
     } else if (status === 'idle' && this._pendingApply) {
       // A new or restarted kernel is ready: Trackside must be loaded again.

@@ -3,12 +3,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { addCommands, CommandIDs } from '../commands';
 import { TracksideModel } from '../models/tracksideModel';
-import { ITracksideService } from '../tokens';
+import { ISeriesStore, ITracksideService } from '../tokens';
 import { TracksidePanel } from '../widgets/panel';
 
 const PLUGIN_ID = 'jupyterlab-trackside:panel';
@@ -22,21 +22,30 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Adds the Trackside experiments panel to the right sidebar.',
   autoStart: true,
   requires: [ITracksideService, ITranslator],
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [
+    ILayoutRestorer,
+    ISettingRegistry,
+    ICommandPalette,
+    ISeriesStore,
+    IThemeManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     service: ITracksideService,
     translator: ITranslator,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    store: ISeriesStore | null,
+    themeManager: IThemeManager | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const model = new TracksideModel({ service });
     const panel = new TracksidePanel({
       model,
       commands: app.commands,
-      translator
+      translator,
+      runDetail: { store, shell: app.shell, themeManager }
     });
 
     addCommands(app, { model, panelId: panel.id, trans });

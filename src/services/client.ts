@@ -229,6 +229,58 @@ export class TracksideClient implements ITracksideService {
   }
 
   /**
+   * Get metric histories as an Arrow IPC stream (binary answer).
+   *
+   * Several `run_id` and `key` parameters are sent; the answer holds every
+   * (run, key) pair that has points.
+   */
+  async getMetricHistoryArrow(
+    options: ITracksideService.IMetricHistoryOptions
+  ): Promise<ArrayBuffer> {
+    const settings = this.serverSettings;
+    const params: string[] = [];
+    const add = (name: string, value: string | number) =>
+      params.push(`${name}=${encodeURIComponent(String(value))}`);
+    options.runIds.forEach(runId => add('run_id', runId));
+    options.keys.forEach(key => add('key', key));
+    if (options.startStep !== undefined) {
+      add('start_step', options.startStep);
+    }
+    if (options.endStep !== undefined) {
+      add('end_step', options.endStep);
+    }
+    if (options.maxPoints !== undefined) {
+      add('max_points', options.maxPoints);
+    }
+    const url =
+      TracksideClient.url(settings, ['metrics', 'history']) +
+      (params.length ? `?${params.join('&')}` : '');
+    const init: RequestInit = {
+      method: 'GET',
+      headers: { Accept: 'application/vnd.apache.arrow.stream' }
+    };
+    if (options.signal) {
+      init.signal = options.signal;
+    }
+
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, settings);
+    } catch (reason) {
+      throw new TracksideRequestError({
+        status: 0,
+        errorCode: TracksideRequestError.NETWORK_ERROR,
+        message: reason instanceof Error ? reason.message : String(reason),
+        url
+      });
+    }
+    if (!response.ok) {
+      throw Private.responseError(response, await response.text(), url);
+    }
+    return response.arrayBuffer();
+  }
+
+  /**
    * Make a request to the Trackside API and parse its JSON answer.
    *
    * @param method HTTP method.

@@ -9,7 +9,7 @@ import { TracksideModel } from '../models/tracksideModel';
 import { IExperiment } from '../tokens';
 import { Format } from './format';
 import { useIsActive, useNow } from './hooks';
-import { RunsTable } from './runsTable';
+import { ColumnPicker, RunsFilter, RunsTable } from './runsTable';
 
 /**
  * The refresh period of relative times ("5 min ago"), in milliseconds.
@@ -31,19 +31,68 @@ export interface IExperimentListProps {
 export function ExperimentList(props: IExperimentListProps): JSX.Element {
   const { model, experiments, trans } = props;
   return (
-    <ul
-      className="jp-Trackside-ExperimentList"
-      aria-label={trans.__('Experiments')}
+    <>
+      <UseSignal signal={model.selectionChanged}>
+        {() => <SelectionBar model={model} trans={trans} />}
+      </UseSignal>
+      <ul
+        className="jp-Trackside-ExperimentList"
+        aria-label={trans.__('Experiments')}
+      >
+        {experiments.map(experiment => (
+          <ExperimentItem
+            key={experiment.experiment_id}
+            model={model}
+            experiment={experiment}
+            trans={trans}
+          />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/**
+ * The runs selected for comparison (across experiments) and the Compare
+ * button, shown once a run is selected.
+ */
+function SelectionBar(props: {
+  model: TracksideModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const selection = model.selection;
+  if (selection.length === 0) {
+    return null;
+  }
+  return (
+    <div
+      className="jp-Trackside-SelectionBar"
+      role="group"
+      aria-label={trans.__('Selected runs')}
     >
-      {experiments.map(experiment => (
-        <ExperimentItem
-          key={experiment.experiment_id}
-          model={model}
-          experiment={experiment}
-          trans={trans}
-        />
-      ))}
-    </ul>
+      <span className="jp-Trackside-SelectionCount" role="status">
+        {selection.length === 1
+          ? trans.__('1 run selected; select another to compare')
+          : trans._n('%1 run selected', '%1 runs selected', selection.length)}
+      </span>
+      {selection.length >= 2 && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept jp-Trackside-CompareButton"
+          onClick={() => model.showCompare(selection)}
+        >
+          {trans.__('Compare (%1)', selection.length)}
+        </button>
+      )}
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-reject jp-Trackside-ClearSelection"
+        onClick={() => model.clearSelection()}
+      >
+        {trans.__('Clear')}
+      </button>
+    </div>
   );
 }
 
@@ -138,7 +187,8 @@ function ExperimentUpdated(props: {
 }
 
 /**
- * The runs of an expanded experiment.
+ * The runs of an expanded experiment: the filter box, the column picker,
+ * the table and the run count.
  */
 function ExperimentRuns(props: {
   model: TracksideModel;
@@ -146,11 +196,28 @@ function ExperimentRuns(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, experiment, trans } = props;
-  const state = model.runs(experiment.experiment_id);
+  const id = experiment.experiment_id;
+  const name = experiment.name || id;
+  const state = model.runs(id);
   const runs = state?.runs ?? null;
+  const table = model.tableModel(id);
+  const filter = model.filter(id);
 
   return (
     <>
+      {(filter ||
+        (runs !== null && runs.length > 0) ||
+        model.filterError(id)) && (
+        <div className="jp-Trackside-RunsControls">
+          <RunsFilter
+            model={model}
+            experimentId={id}
+            experimentName={name}
+            trans={trans}
+          />
+          <ColumnPicker table={table} trans={trans} />
+        </div>
+      )}
       {state?.error && (
         <p className="jp-Trackside-RunsError" role="alert">
           {trans.__('Could not load the runs: %1', state.error)}
@@ -164,22 +231,41 @@ function ExperimentRuns(props: {
         ) : null
       ) : runs.length === 0 ? (
         <p className="jp-Trackside-Placeholder">
-          {trans.__('No runs in this experiment yet.')}
+          {filter
+            ? trans.__('No runs match the filter.')
+            : trans.__('No runs in this experiment yet.')}
         </p>
       ) : (
         <>
           <UseSignal signal={model.activeChanged}>
             {() => (
               <RunsTable
-                runs={runs}
-                label={trans.__('Runs of %1', experiment.name)}
+                model={model}
+                table={table}
+                experimentId={id}
+                label={trans.__('Runs of %1', name)}
                 isLive={model.isActive}
+                isBusy={state?.isLoading}
                 trans={trans}
               />
             )}
           </UseSignal>
-          <p className="jp-Trackside-RunCount">
-            {trans._n('%1 run', '%1 runs', runs.length)}
+          <p className="jp-Trackside-RunCount" role="status">
+            {state?.isLoading
+              ? trans._n(
+                  '%1 run loaded, loading more…',
+                  '%1 runs loaded, loading more…',
+                  runs.length
+                )
+              : state?.isComplete === false
+                ? trans._n(
+                    'The %1 most recent run (the limit of the "Runs per experiment" setting)',
+                    'The %1 most recent runs (the limit of the "Runs per experiment" setting)',
+                    runs.length
+                  )
+                : filter
+                  ? trans._n('%1 matching run', '%1 matching runs', runs.length)
+                  : trans._n('%1 run', '%1 runs', runs.length)}
           </p>
         </>
       )}

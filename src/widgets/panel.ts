@@ -62,7 +62,8 @@ export class TracksidePanel extends Panel {
 
     const view = new TracksideView({
       model: this._model,
-      translator: options.translator
+      translator: options.translator,
+      runDetail: { commands: options.commands, ...options.runDetail }
     });
     this.addWidget(view);
   }
@@ -127,6 +128,11 @@ export namespace TracksidePanel {
      */
     commands: CommandRegistry;
     translator: ITranslator;
+    /**
+     * What the run detail needs for its charts (series store, shell, theme
+     * manager).
+     */
+    runDetail?: TracksideView.IOptions['runDetail'];
   }
 }
 

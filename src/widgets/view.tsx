@@ -2,7 +2,9 @@ import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
+import { CompareView } from './compareView';
 import { ExperimentList } from './experimentList';
+import { IRunDetailServices, RunDetail } from './runDetail';
 import { StatusHeader } from './statusHeader';
 
 /**
@@ -17,6 +19,10 @@ export class TracksideView extends ReactWidget {
     super();
     this._model = options.model;
     this._trans = options.translator.load('jupyterlab_trackside');
+    this._detailServices = {
+      ...options.runDetail,
+      translator: options.translator
+    };
     this.addClass('jp-Trackside-View');
   }
 
@@ -41,15 +47,47 @@ export class TracksideView extends ReactWidget {
             </UseSignal>
           )}
         </UseSignal>
-        <UseSignal signal={model.errorChanged}>
-          {() => <ErrorState model={model} error={model.error} trans={trans} />}
-        </UseSignal>
-        <UseSignal signal={model.errorChanged}>
-          {() => (
-            <UseSignal signal={model.experimentsChanged}>
-              {() => <Experiments model={model} trans={trans} />}
-            </UseSignal>
-          )}
+        <UseSignal signal={model.viewChanged}>
+          {() => {
+            const view = model.view;
+            if (view.kind === 'run') {
+              return (
+                <RunDetail
+                  key={view.runId}
+                  model={model}
+                  experimentId={view.experimentId}
+                  runId={view.runId}
+                  services={this._detailServices}
+                  trans={trans}
+                />
+              );
+            }
+            if (view.kind === 'compare') {
+              return (
+                <CompareView model={model} runIds={view.runIds} trans={trans} />
+              );
+            }
+            return (
+              <>
+                <UseSignal signal={model.errorChanged}>
+                  {() => (
+                    <ErrorState
+                      model={model}
+                      error={model.error}
+                      trans={trans}
+                    />
+                  )}
+                </UseSignal>
+                <UseSignal signal={model.errorChanged}>
+                  {() => (
+                    <UseSignal signal={model.experimentsChanged}>
+                      {() => <Experiments model={model} trans={trans} />}
+                    </UseSignal>
+                  )}
+                </UseSignal>
+              </>
+            );
+          }}
         </UseSignal>
       </>
     );
@@ -57,6 +95,7 @@ export class TracksideView extends ReactWidget {
 
   private _model: TracksideModel;
   private _trans: TranslationBundle;
+  private _detailServices: IRunDetailServices;
 }
 
 /**
@@ -69,6 +108,11 @@ export namespace TracksideView {
   export interface IOptions {
     model: TracksideModel;
     translator: ITranslator;
+    /**
+     * What the run detail needs besides the model (series store, commands,
+     * shell, theme manager); no charts without a store.
+     */
+    runDetail?: Omit<IRunDetailServices, 'translator'>;
   }
 }
 

@@ -1,0 +1,776 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import { IRun, ITracksideService } from '../tokens';
+
+/**
+ * The view state of the runs table of one experiment: sorting, the chosen
+ * param and metric columns, collapsed parent runs, and the rows that result
+ * (nested runs under their parent). No DOM.
+ *
+ * The runs come from the panel model (`setRuns`); the rows are computed on
+ * demand and cached until the runs or the view state change.
+ */
+export class RunsTableModel implements IDisposable {
+  /**
+   * Create a runs table model.
+   */
+  constructor(options: RunsTableModel.IOptions = {}) {
+    this._now = options.now ?? Date.now;
+  }
+
+  /**
+   * Emitted when the rows, the columns or the sort change.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The runs, in the order they were loaded.
+   */
+  get runs(): ReadonlyArray<IRun> {
+    return this._runs;
+  }
+
+  /**
+   * The current sort; `null` keeps the loaded order (most recent first).
+   */
+  get sort(): RunsTableModel.ISort | null {
+    return this._sort;
+  }
+
+  /**
+   * The chosen param and metric columns, in the order they were chosen.
+   */
+  get columns(): ReadonlyArray<RunsTableModel.ColumnId> {
+    return this._columns;
+  }
+
+  /**
+   * The param and metric keys seen in the loaded runs, sorted.
+   */
+  get keys(): RunsTableModel.IKeys {
+    if (this._keys === null) {
+      this._keys = Private.collectKeys(this._runs);
+    }
+    return this._keys;
+  }
+
+  /**
+   * The rows: top-level runs sorted, each followed by its (sorted) child
+   * runs unless collapsed.
+   */
+  get rows(): ReadonlyArray<RunsTableModel.IRow> {
+    if (this._rows === null) {
+      this._rows = Private.buildRows(
+        this._runs,
+        this._sort,
+        this._collapsed,
+        this._now()
+      );
+    }
+    return this._rows;
+  }
+
+  /**
+   * Whether the model is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Set the runs.
+   */
+  setRuns(runs: ReadonlyArray<IRun>): void {
+    if (this.isDisposed || runs === this._runs) {
+      return;
+    }
+    this._runs = runs;
+    this._keys = null;
+    this._invalidate();
+  }
+
+  /**
+   * Sort by a column, or keep the loaded order with `null`.
+   */
+  setSort(sort: RunsTableModel.ISort | null): void {
+    if (
+      this.isDisposed ||
+      (sort?.column === this._sort?.column &&
+        sort?.direction === this._sort?.direction)
+    ) {
+      return;
+    }
+    this._sort = sort ? { ...sort } : null;
+    this._invalidate();
+  }
+
+  /**
+   * Sort by a column (the header click): ascending first, then descending,
+   * then ascending again.
+   */
+  toggleSort(column: RunsTableModel.ColumnId): void {
+    const current = this._sort;
+    this.setSort({
+      column,
+      direction:
+        current?.column === column && current.direction === 'ascending'
+          ? 'descending'
+          : 'ascending'
+    });
+  }
+
+  /**
+   * Whether a param or metric column is shown.
+   */
+  hasColumn(column: RunsTableModel.ColumnId): boolean {
+    return this._columns.includes(column);
+  }
+
+  /**
+   * Show or hide a param or metric column.
+   */
+  setColumn(column: RunsTableModel.ColumnId, shown: boolean): void {
+    if (this.isDisposed || this.hasColumn(column) === shown) {
+      return;
+    }
+    if (!RunsTableModel.parseColumn(column)) {
+      return;
+    }
+    this._columns = shown
+      ? [...this._columns, column]
+      : this._columns.filter(c => c !== column);
+    if (!shown && this._sort?.column === column) {
+      this._sort = null;
+      this._rows = null;
+    }
+    this._changed.emit(undefined);
+  }
+
+  /**
+   * Whether the child runs of a parent run are hidden.
+   */
+  isCollapsed(runId: string): boolean {
+    return this._collapsed.has(runId);
+  }
+
+  /**
+   * Hide or show the child runs of a parent run.
+   */
+  setCollapsed(runId: string, collapsed: boolean): void {
+    if (this.isDisposed || this.isCollapsed(runId) === collapsed) {
+      return;
+    }
+    if (collapsed) {
+      this._collapsed.add(runId);
+    } else {
+      this._collapsed.delete(runId);
+    }
+    this._invalidate();
+  }
+
+  /**
+   * Dispose the model.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private _invalidate(): void {
+    this._rows = null;
+    this._changed.emit(undefined);
+  }
+
+  private _now: () => number;
+  private _isDisposed = false;
+  private _runs: ReadonlyArray<IRun> = [];
+  private _sort: RunsTableModel.ISort | null = null;
+  private _columns: ReadonlyArray<RunsTableModel.ColumnId> = [];
+  private _collapsed = new Set<string>();
+  private _keys: RunsTableModel.IKeys | null = null;
+  private _rows: ReadonlyArray<RunsTableModel.IRow> | null = null;
+  private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * A namespace for `RunsTableModel` statics.
+ */
+export namespace RunsTableModel {
+  /**
+   * The options to create a runs table model.
+   */
+  export interface IOptions {
+    /**
+     * The clock used for the duration of running runs (tests).
+     */
+    now?: () => number;
+  }
+
+  /**
+   * A column: a fixed one, or `param:<key>` / `metric:<key>`.
+   */
+  export type ColumnId =
+    | 'name'
+    | 'status'
+    | 'start'
+    | 'duration'
+    | `param:${string}`
+    | `metric:${string}`;
+
+  /**
+   * The sort of the table.
+   */
+  export interface ISort {
+    readonly column: ColumnId;
+    readonly direction: 'ascending' | 'descending';
+  }
+
+  /**
+   * The keys seen in the loaded runs.
+   */
+  export interface IKeys {
+    readonly params: ReadonlyArray<string>;
+    readonly metrics: ReadonlyArray<string>;
+  }
+
+  /**
+   * One row of the table.
+   */
+  export interface IRow {
+    readonly run: IRun;
+    /**
+     * The nesting depth: 0 for a top-level run.
+     */
+    readonly depth: number;
+    /**
+     * The number of loaded child runs.
+     */
+    readonly childCount: number;
+    /**
+     * Whether the child runs are hidden.
+     */
+    readonly collapsed: boolean;
+    /**
+     * The parent run id (tag `mlflow.parentRunId`), `null` for none.
+     */
+    readonly parentId: string | null;
+  }
+
+  /**
+   * The tag MLflow sets on nested runs.
+   */
+  export const PARENT_TAG = 'mlflow.parentRunId';
+
+  /**
+   * The column of a param.
+   */
+  export function paramColumn(key: string): ColumnId {
+    return `param:${key}`;
+  }
+
+  /**
+   * The column of a metric.
+   */
+  export function metricColumn(key: string): ColumnId {
+    return `metric:${key}`;
+  }
+
+  /**
+   * The kind and key of a param or metric column; `null` for a fixed one.
+   */
+  export function parseColumn(
+    column: ColumnId
+  ): { kind: 'param' | 'metric'; key: string } | null {
+    if (column.startsWith('param:')) {
+      return { kind: 'param', key: column.slice('param:'.length) };
+    }
+    if (column.startsWith('metric:')) {
+      return { kind: 'metric', key: column.slice('metric:'.length) };
+    }
+    return null;
+  }
+
+  /**
+   * The parent run id of a run, `null` for a top-level run.
+   */
+  export function parentId(run: IRun): string | null {
+    return run.data.tags.find(tag => tag.key === PARENT_TAG)?.value || null;
+  }
+
+  /**
+   * The sortable value of a run in a column; `null` when missing.
+   *
+   * Params are compared as numbers when they all parse as numbers (MLflow
+   * stores them as strings), see `compareValues`.
+   */
+  export function value(
+    run: IRun,
+    column: ColumnId,
+    now: number
+  ): string | number | null {
+    const { info, data } = run;
+    switch (column) {
+      case 'name':
+        return info.run_name || info.run_id;
+      case 'status':
+        return info.status;
+      case 'start':
+        return info.start_time;
+      case 'duration':
+        if (info.start_time === null) {
+          return null;
+        }
+        return (
+          (info.status === 'RUNNING' || info.end_time === null
+            ? now
+            : info.end_time) - info.start_time
+        );
+    }
+    const parsed = parseColumn(column);
+    if (parsed?.kind === 'param') {
+      return data.params.find(p => p.key === parsed.key)?.value ?? null;
+    }
+    if (parsed?.kind === 'metric') {
+      const metric = data.metrics.find(m => m.key === parsed.key);
+      return metric === undefined || Number.isNaN(metric.value)
+        ? null
+        : metric.value;
+    }
+    return null;
+  }
+
+  /**
+   * Compare two values ascending; numeric strings compare as numbers,
+   * other strings in natural order.
+   */
+  export function compareValues(
+    a: string | number,
+    b: string | number
+  ): number {
+    const x = typeof a === 'string' ? Private.numeric(a) : a;
+    const y = typeof b === 'string' ? Private.numeric(b) : b;
+    if (typeof x === 'number' && typeof y === 'number') {
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (typeof x === 'number') {
+      return -1;
+    }
+    if (typeof y === 'number') {
+      return 1;
+    }
+    return Private.collator.compare(x, y);
+  }
+}
+
+/**
+ * The windowing math of the virtualized runs table (fixed-height rows).
+ */
+export namespace Windowing {
+  /**
+   * The viewport height assumed before layout (e.g. in a hidden panel).
+   */
+  export const FALLBACK_VIEWPORT = 800;
+
+  /**
+   * The inputs of the visible range.
+   */
+  export interface IOptions {
+    /**
+     * How far the top of the viewport is below the top of the first row, in
+     * pixels (negative when the rows start below the viewport top).
+     */
+    readonly offset: number;
+    /**
+     * The viewport height in pixels.
+     */
+    readonly viewport: number;
+    readonly rowHeight: number;
+    readonly count: number;
+    /**
+     * Extra rows rendered above and below the viewport.
+     */
+    readonly overscan: number;
+  }
+
+  /**
+   * A range of row indices, `end` excluded.
+   */
+  export interface IRange {
+    readonly start: number;
+    readonly end: number;
+  }
+
+  /**
+   * The rows to render: those intersecting the viewport plus the overscan,
+   * clamped to the rows that exist.
+   */
+  export function range(options: IOptions): IRange {
+    const { offset, count, overscan } = options;
+    const rowHeight = options.rowHeight > 0 ? options.rowHeight : 1;
+    const viewport =
+      options.viewport > 0 ? options.viewport : FALLBACK_VIEWPORT;
+    if (count <= 0 || offset + viewport <= 0 || offset >= count * rowHeight) {
+      // Nothing visible; keep a few rows so that the table is not empty.
+      const start = offset > 0 ? Math.max(0, count - overscan) : 0;
+      return { start, end: Math.min(count, start + overscan) };
+    }
+    const first = Math.floor(Math.max(0, offset) / rowHeight);
+    const last = Math.ceil((offset + viewport) / rowHeight);
+    return {
+      start: Math.max(0, first - overscan),
+      end: Math.min(count, last + overscan)
+    };
+  }
+
+  /**
+   * Whether two ranges are equal.
+   */
+  export function sameRange(a: IRange, b: IRange): boolean {
+    return a.start === b.start && a.end === b.end;
+  }
+}
+
+/**
+ * Loading the runs of an experiment: paging through `runs/search`, and the
+ * cheap refresh of a large set.
+ */
+export namespace RunsLoader {
+  /**
+   * The size of the first page: small, so that the table shows quickly.
+   */
+  export const FIRST_PAGE = 100;
+
+  /**
+   * The size of the next pages.
+   */
+  export const PAGE = 1000;
+
+  /**
+   * The order of the runs: most recently started first.
+   */
+  export const ORDER_BY = ['attributes.start_time DESC'];
+
+  /**
+   * The loaded runs of an experiment.
+   */
+  export interface ILoaded {
+    readonly runs: ReadonlyArray<IRun>;
+    /**
+     * Whether every run that matches the filter is loaded (none left out
+     * by the limit).
+     */
+    readonly isComplete: boolean;
+  }
+
+  /**
+   * What to load.
+   */
+  export interface IOptions {
+    readonly experimentId: string;
+    /**
+     * MLflow filter expression; empty for none.
+     */
+    readonly filter: string;
+    /**
+     * The maximum number of runs to load.
+     */
+    readonly limit: number;
+    /**
+     * The size of the first page; `FIRST_PAGE` by default.
+     */
+    readonly firstPage?: number;
+    /**
+     * Called with the runs loaded so far after every page but the last.
+     */
+    readonly onPage?: (loaded: ILoaded) => void;
+    /**
+     * Stop early (returns what was loaded) when this returns `true`.
+     */
+    readonly isCancelled?: () => boolean;
+  }
+
+  /**
+   * Load the runs, following `next_page_token` up to the limit.
+   *
+   * Rejects with the service's error (e.g. an invalid filter).
+   */
+  export async function load(
+    service: ITracksideService,
+    options: IOptions
+  ): Promise<ILoaded> {
+    const { experimentId, filter, limit } = options;
+    const runs: IRun[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | null = null;
+    let first = true;
+    do {
+      const size: number = Math.min(
+        limit - runs.length,
+        first ? (options.firstPage ?? FIRST_PAGE) : PAGE
+      );
+      const page: ITracksideService.IRunsPage = await service.searchRuns({
+        experimentIds: [experimentId],
+        filter: filter || undefined,
+        maxResults: size,
+        orderBy: ORDER_BY,
+        pageToken: pageToken ?? undefined
+      });
+      first = false;
+      for (const run of page.runs) {
+        if (!seen.has(run.info.run_id)) {
+          seen.add(run.info.run_id);
+          runs.push(run);
+        }
+      }
+      // A repeated token would loop for ever; treat it as the end.
+      pageToken =
+        page.nextPageToken && page.nextPageToken !== pageToken
+          ? page.nextPageToken
+          : null;
+      if (pageToken && runs.length < limit && options.onPage) {
+        options.onPage({ runs: [...runs], isComplete: false });
+      }
+    } while (
+      pageToken &&
+      runs.length < limit &&
+      !(options.isCancelled?.() ?? false)
+    );
+    return { runs, isComplete: pageToken === null };
+  }
+
+  /**
+   * Refresh loaded runs.
+   *
+   * A set that fits in one page is simply loaded again. A larger one is
+   * refreshed with two requests: the most recent page (new runs, recent
+   * changes, deletions among them) and the runs still RUNNING; older runs
+   * are kept as they were.
+   */
+  export async function update(
+    service: ITracksideService,
+    options: IOptions & { readonly previous: ILoaded | null }
+  ): Promise<ILoaded> {
+    const { previous, experimentId, filter, limit } = options;
+    const size = Math.min(limit, PAGE);
+    if (previous === null || previous.runs.length <= size) {
+      return load(service, { ...options, firstPage: size, onPage: undefined });
+    }
+    const [recent, running] = await Promise.all([
+      service.searchRuns({
+        experimentIds: [experimentId],
+        filter: filter || undefined,
+        maxResults: size,
+        orderBy: ORDER_BY
+      }),
+      service.searchRuns({
+        experimentIds: [experimentId],
+        filter: and(filter, "attributes.status = 'RUNNING'"),
+        maxResults: PAGE,
+        orderBy: ORDER_BY
+      })
+    ]);
+    if (!recent.nextPageToken) {
+      return { runs: recent.runs, isComplete: true };
+    }
+    // The recent page holds every run started at or after its last one.
+    const boundary = Math.min(
+      ...recent.runs.map(run => run.info.start_time ?? -Infinity)
+    );
+    const fresh = new Map<string, IRun>();
+    for (const run of [...recent.runs, ...running.runs]) {
+      fresh.set(run.info.run_id, run);
+    }
+    const older = previous.runs.filter(
+      run =>
+        !fresh.has(run.info.run_id) &&
+        (run.info.start_time ?? -Infinity) <= boundary
+    );
+    const olderIds = new Set(older.map(run => run.info.run_id));
+    const runs = [
+      ...recent.runs,
+      ...running.runs.filter(
+        run =>
+          !olderIds.has(run.info.run_id) &&
+          (run.info.start_time ?? -Infinity) < boundary
+      ),
+      ...older
+    ];
+    const unique = new Map<string, IRun>();
+    for (const run of runs) {
+      // Keep the first (most recent) copy; a fresh RUNNING copy replaces an
+      // older one.
+      if (!unique.has(run.info.run_id)) {
+        unique.set(run.info.run_id, fresh.get(run.info.run_id) ?? run);
+      }
+    }
+    const sorted = Array.from(unique.values()).sort(
+      (a, b) => (b.info.start_time ?? 0) - (a.info.start_time ?? 0)
+    );
+    return {
+      runs: sorted.slice(0, limit),
+      isComplete: previous.isComplete && sorted.length <= limit
+    };
+  }
+
+  /**
+   * Join two MLflow filter expressions with `and`.
+   */
+  export function and(a: string, b: string): string {
+    return a.trim() ? `${a.trim()} and ${b}` : b;
+  }
+}
+
+namespace Private {
+  export const collator = new Intl.Collator(undefined, {
+    numeric: true,
+    sensitivity: 'base'
+  });
+
+  /**
+   * A string as a number when it is one, else the string.
+   */
+  export function numeric(value: string): string | number {
+    const trimmed = value.trim();
+    if (trimmed === '') {
+      return value;
+    }
+    const number = Number(trimmed);
+    return Number.isNaN(number) ? value : number;
+  }
+
+  /**
+   * The sorted param and metric keys of runs.
+   */
+  export function collectKeys(runs: ReadonlyArray<IRun>): RunsTableModel.IKeys {
+    const params = new Set<string>();
+    const metrics = new Set<string>();
+    for (const run of runs) {
+      for (const param of run.data.params) {
+        params.add(param.key);
+      }
+      for (const metric of run.data.metrics) {
+        metrics.add(metric.key);
+      }
+    }
+    const sort = (keys: Set<string>) =>
+      Array.from(keys).sort((a, b) => collator.compare(a, b));
+    return { params: sort(params), metrics: sort(metrics) };
+  }
+
+  /**
+   * The rows of the table: sorted top-level runs, each followed by its
+   * children (recursively) unless collapsed. A run whose parent is not
+   * loaded is shown at the top level.
+   */
+  export function buildRows(
+    runs: ReadonlyArray<IRun>,
+    sort: RunsTableModel.ISort | null,
+    collapsed: ReadonlySet<string>,
+    now: number
+  ): RunsTableModel.IRow[] {
+    const ids = new Set(runs.map(run => run.info.run_id));
+    const children = new Map<string, IRun[]>();
+    const roots: IRun[] = [];
+    const parents = new Map<string, string | null>();
+    for (const run of runs) {
+      const parent = RunsTableModel.parentId(run);
+      parents.set(run.info.run_id, parent);
+      if (parent !== null && parent !== run.info.run_id && ids.has(parent)) {
+        const siblings = children.get(parent);
+        if (siblings) {
+          siblings.push(run);
+        } else {
+          children.set(parent, [run]);
+        }
+      } else {
+        roots.push(run);
+      }
+    }
+
+    const order = sorter(sort, now);
+    const rows: RunsTableModel.IRow[] = [];
+    const visited = new Set<string>();
+    const visit = (run: IRun, depth: number): void => {
+      const id = run.info.run_id;
+      if (visited.has(id)) {
+        return; // a parent cycle
+      }
+      visited.add(id);
+      const kids = children.get(id) ?? [];
+      const isCollapsed = kids.length > 0 && collapsed.has(id);
+      rows.push({
+        run,
+        depth,
+        childCount: kids.length,
+        collapsed: isCollapsed,
+        parentId: parents.get(id) ?? null
+      });
+      if (!isCollapsed) {
+        for (const child of order(kids)) {
+          visit(child, depth + 1);
+        }
+      } else {
+        hide(kids);
+      }
+    };
+    // The descendants of a collapsed run: reached, not shown.
+    const hide = (runs: IRun[]): void => {
+      for (const run of runs) {
+        if (!visited.has(run.info.run_id)) {
+          visited.add(run.info.run_id);
+          hide(children.get(run.info.run_id) ?? []);
+        }
+      }
+    };
+    for (const run of order(roots)) {
+      visit(run, 0);
+    }
+    // Runs only reachable through a parent cycle.
+    for (const run of runs) {
+      if (!visited.has(run.info.run_id)) {
+        visit(run, 0);
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * A function sorting runs (stably; missing values last in both
+   * directions).
+   */
+  export function sorter(
+    sort: RunsTableModel.ISort | null,
+    now: number
+  ): (runs: IRun[]) => IRun[] {
+    if (sort === null) {
+      return runs => runs;
+    }
+    const sign = sort.direction === 'ascending' ? 1 : -1;
+    return runs => {
+      const keyed = runs.map((run, index) => ({
+        run,
+        index,
+        value: RunsTableModel.value(run, sort.column, now)
+      }));
+      keyed.sort((a, b) => {
+        if (a.value === null || b.value === null) {
+          return a.value === b.value
+            ? a.index - b.index
+            : a.value === null
+              ? 1
+              : -1;
+        }
+        return (
+          sign * RunsTableModel.compareValues(a.value, b.value) ||
+          a.index - b.index
+        );
+      });
+      return keyed.map(item => item.run);
+    };
+  }
+}

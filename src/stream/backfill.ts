@@ -1,0 +1,301 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISeriesStore, ITracksideService } from '../tokens';
+import { ArrowBytes, decodeMetricStream, ISeriesBatch } from './arrowDecode';
+
+/**
+ * Makes series of the store converge to what MLflow holds.
+ *
+ * A series is requested for a backfill after a `seq` gap, a comm (re)open or
+ * a decimated message. The fetch waits until the series has been quiet for
+ * `debounce` ms (the run stopped sending: final convergence), but no longer
+ * than `maxWait` ms while it keeps streaming. At most one fetch runs per
+ * series; a request during a fetch runs once more after it.
+ */
+export class BackfillScheduler implements IDisposable {
+  /**
+   * Create a scheduler.
+   */
+  constructor(options: BackfillScheduler.IOptions) {
+    this._store = options.store;
+    this._client = options.client;
+    this._debounce = options.debounce ?? 250;
+    this._maxWait = options.maxWait ?? 5000;
+    this._decode = options.decode ?? decodeMetricStream;
+    this._maxPoints = options.maxPoints;
+  }
+
+  /**
+   * Whether the scheduler is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Ask for a backfill of a series.
+   */
+  request(runId: string, key: string): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const state = this._state(runId, key);
+    if (!state.dirty) {
+      state.dirty = true;
+      state.dirtySince = Date.now();
+    }
+    this._schedule(state);
+  }
+
+  /**
+   * Live points arrived for a series: a pending backfill waits for quiet.
+   */
+  noteActivity(runId: string, key: string, decimated = false): void {
+    const state = this._states.get(Private.id(runId, key));
+    if (!state) {
+      return;
+    }
+    state.lastActivity = Date.now();
+    if (state.inFlight && decimated) {
+      state.decimatedDuringFetch = true;
+    }
+    if (state.dirty) {
+      this._schedule(state);
+    }
+  }
+
+  /**
+   * Whether a backfill is pending or running for a series.
+   */
+  isPending(runId: string, key: string): boolean {
+    const state = this._states.get(Private.id(runId, key));
+    return !!state && (state.dirty || state.inFlight !== null);
+  }
+
+  /**
+   * Settle once nothing is pending or running (tests).
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const running = Array.from(this._states.values())
+        .map(s => s.inFlight)
+        .filter((p): p is Promise<void> => p !== null);
+      if (running.length === 0) {
+        return;
+      }
+      await Promise.all(running);
+    }
+  }
+
+  /**
+   * Dispose of the scheduler; running fetches are aborted.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    for (const state of this._states.values()) {
+      if (state.timer !== null) {
+        clearTimeout(state.timer);
+      }
+      state.abort?.abort();
+    }
+    this._states.clear();
+  }
+
+  private _state(runId: string, key: string): Private.IState {
+    const id = Private.id(runId, key);
+    let state = this._states.get(id);
+    if (!state) {
+      state = {
+        runId,
+        key,
+        dirty: false,
+        dirtySince: 0,
+        lastActivity: 0,
+        timer: null,
+        inFlight: null,
+        abort: null,
+        decimatedDuringFetch: false,
+        retries: 0,
+        notBefore: 0
+      };
+      this._states.set(id, state);
+    }
+    return state;
+  }
+
+  private _schedule(state: Private.IState): void {
+    if (state.inFlight) {
+      return; // rescheduled when the running fetch ends
+    }
+    if (state.timer !== null) {
+      clearTimeout(state.timer);
+    }
+    const untilDeadline = state.dirtySince + this._maxWait - Date.now();
+    const delay = Math.max(
+      0,
+      Math.min(this._debounce, untilDeadline),
+      state.notBefore - Date.now()
+    );
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      void this._run(state);
+    }, delay);
+  }
+
+  private async _run(state: Private.IState): Promise<void> {
+    if (this._isDisposed || !state.dirty || state.inFlight) {
+      return;
+    }
+    state.dirty = false;
+    state.decimatedDuringFetch = false;
+    const abort =
+      typeof AbortController === 'function' ? new AbortController() : null;
+    state.abort = abort;
+    const fetchDone = this._fetch(state, abort?.signal);
+    state.inFlight = fetchDone;
+    try {
+      await fetchDone;
+    } finally {
+      state.inFlight = null;
+      state.abort = null;
+    }
+    if (!this._isDisposed && state.dirty) {
+      this._schedule(state);
+    }
+  }
+
+  private async _fetch(
+    state: Private.IState,
+    signal: AbortSignal | undefined
+  ): Promise<void> {
+    let batches: ISeriesBatch[];
+    try {
+      const bytes: ArrowBytes = await this._client.getMetricHistoryArrow({
+        runIds: [state.runId],
+        keys: [state.key],
+        maxPoints: this._maxPoints,
+        signal
+      });
+      if (this._isDisposed) {
+        return;
+      }
+      batches = await this._decode(bytes);
+    } catch (reason) {
+      if (!this._isDisposed && !signal?.aborted) {
+        console.warn(
+          `Trackside: backfill of ${state.key} failed; the live points are kept.`,
+          reason
+        );
+      }
+      return;
+    }
+    if (this._isDisposed) {
+      return;
+    }
+    const history = batches.find(
+      b => b.runId === state.runId && b.key === state.key
+    );
+    const empty = {
+      steps: new Float64Array(0),
+      timestamps: new Float64Array(0),
+      values: new Float64Array(0)
+    };
+    // Union of MLflow's history and the points already here: every streamed
+    // point (decimated ones included) is a real point, and MLflow may lag the
+    // stream (the exact points are sent asynchronously).
+    const current = this._store.get(state.runId, state.key);
+    const kept = current
+      ? {
+          steps: current.steps.slice(),
+          timestamps: current.timestamps.slice(),
+          values: current.values.slice()
+        }
+      : empty;
+    const exact = this._maxPoints === undefined && !state.decimatedDuringFetch;
+    this._store.replace(
+      state.runId,
+      state.key,
+      history ?? empty,
+      exact ? 'exact' : 'decimated'
+    );
+    this._store.append(state.runId, state.key, kept);
+    if (history && kept.steps.length > 0) {
+      const extra =
+        (this._store.get(state.runId, state.key)?.length ?? 0) -
+        history.steps.length;
+      if (extra > 0 && state.retries < Private.MAX_RETRIES) {
+        // Points not in MLflow yet: look again once it has caught up.
+        state.retries++;
+        state.dirty = true;
+        state.dirtySince = Date.now();
+        state.notBefore = Date.now() + Private.RETRY_DELAY * 2 ** state.retries;
+        return;
+      }
+    }
+    state.retries = 0;
+    state.notBefore = 0;
+  }
+
+  private _store: ISeriesStore;
+  private _client: Pick<ITracksideService, 'getMetricHistoryArrow'>;
+  private _debounce: number;
+  private _maxWait: number;
+  private _maxPoints: number | undefined;
+  private _decode: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
+  private _states = new Map<string, Private.IState>();
+  private _isDisposed = false;
+}
+
+/**
+ * A namespace for `BackfillScheduler` statics.
+ */
+export namespace BackfillScheduler {
+  /**
+   * The options to create a scheduler.
+   */
+  export interface IOptions {
+    store: ISeriesStore;
+    client: Pick<ITracksideService, 'getMetricHistoryArrow'>;
+    /**
+     * Quiet time before a fetch, in ms (250 by default).
+     */
+    debounce?: number;
+    /**
+     * Longest wait for quiet while a series keeps streaming, in ms (5000).
+     */
+    maxWait?: number;
+    /**
+     * Points per series asked from the server; exact history when omitted.
+     */
+    maxPoints?: number;
+    /**
+     * The Arrow decoder (the lazy `apache-arrow` one by default).
+     */
+    decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
+  }
+}
+
+namespace Private {
+  export const MAX_RETRIES = 3;
+  export const RETRY_DELAY = 500;
+
+  export function id(runId: string, key: string): string {
+    return `${runId}\u0000${key}`;
+  }
+
+  export interface IState {
+    runId: string;
+    key: string;
+    dirty: boolean;
+    dirtySince: number;
+    lastActivity: number;
+    timer: ReturnType<typeof setTimeout> | null;
+    inFlight: Promise<void> | null;
+    abort: AbortController | null;
+    decimatedDuringFetch: boolean;
+    retries: number;
+    notBefore: number;
+  }
+}

@@ -1,0 +1,175 @@
+import * as React from 'react';
+import { IPlotly, loadPlotly } from '../charts/plotly';
+
+/**
+ * The properties of a comparison plot.
+ */
+export interface IComparePlotProps {
+  /**
+   * Builds the traces and layout from the theme colours; every string from
+   * run data in them must already be escaped (`escapePlotlyText`).
+   */
+  figure: (theme: ComparePlot.ITheme) => {
+    data: Record<string, unknown>[];
+    layout: Record<string, unknown>;
+  };
+  /**
+   * The text summary of the chart (read by screen readers, shown on hover).
+   */
+  summary: string;
+  className?: string;
+  /**
+   * The text shown while Plotly loads or when it cannot be loaded.
+   */
+  loadingText: string;
+  errorText: string;
+}
+
+/**
+ * A Plotly plot of the compare view: loads Plotly on first use, redraws
+ * with `Plotly.react` when the figure changes, follows size and theme
+ * changes, and purges the graph on unmount.
+ */
+export function ComparePlot(props: IComparePlotProps): JSX.Element {
+  const { figure, summary, className, loadingText, errorText } = props;
+  const ref = React.useRef<HTMLDivElement>(null);
+  const [plotly, setPlotly] = React.useState<IPlotly | null>(null);
+  const [failed, setFailed] = React.useState(false);
+  const themeVersion = useThemeVersion();
+
+  React.useEffect(() => {
+    let cancelled = false;
+    loadPlotly()
+      .then(module => {
+        if (!cancelled) {
+          setPlotly(module);
+        }
+      })
+      .catch(reason => {
+        console.error('Trackside: could not load Plotly', reason);
+        if (!cancelled) {
+          setFailed(true);
+        }
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  // Purge once, on unmount (the node outlives each redraw).
+  React.useEffect(() => {
+    const node = ref.current;
+    return () => {
+      if (node && plotly) {
+        plotly.purge(node);
+      }
+    };
+  }, [plotly]);
+
+  React.useEffect(() => {
+    const node = ref.current;
+    if (!plotly || !node) {
+      return;
+    }
+    const { data, layout } = figure(ComparePlot.theme(node));
+    void plotly.react(node, data, layout, {
+      displaylogo: false,
+      responsive: false,
+      modeBarButtonsToRemove: ['lasso2d', 'select2d']
+    });
+  }, [plotly, figure, themeVersion]);
+
+  React.useEffect(() => {
+    const node = ref.current;
+    if (!plotly || !node || typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      if (!frame) {
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          if (node.isConnected && node.offsetWidth > 0) {
+            void plotly.Plots.resize(node);
+          }
+        });
+      }
+    });
+    observer.observe(node);
+    return () => {
+      observer.disconnect();
+      if (frame) {
+        cancelAnimationFrame(frame);
+      }
+    };
+  }, [plotly]);
+
+  return (
+    <figure className={`jp-Trackside-ComparePlot ${className ?? ''}`}>
+      <div
+        ref={ref}
+        className="jp-Trackside-ComparePlotArea"
+        aria-hidden="true"
+      />
+      {!plotly && (
+        <p className="jp-Trackside-Placeholder">
+          {failed ? errorText : loadingText}
+        </p>
+      )}
+      <figcaption className="jp-Trackside-ComparePlotSummary">
+        {summary}
+      </figcaption>
+    </figure>
+  );
+}
+
+/**
+ * A namespace for `ComparePlot` statics.
+ */
+export namespace ComparePlot {
+  /**
+   * The colours and font of the current JupyterLab theme.
+   */
+  export interface ITheme {
+    readonly font: string;
+    readonly fontColor: string;
+    readonly background: string;
+    readonly gridColor: string;
+    readonly accent: string;
+  }
+
+  /**
+   * Read the theme from the `--jp-*` variables at a node.
+   */
+  export function theme(node: HTMLElement): ITheme {
+    const style = getComputedStyle(node);
+    const read = (name: string, fallback: string) =>
+      style.getPropertyValue(name).trim() || fallback;
+    return {
+      font: read('--jp-ui-font-family', 'sans-serif'),
+      fontColor: read('--jp-ui-font-color1', '#333'),
+      background: read('--jp-layout-color1', '#fff'),
+      gridColor: read('--jp-border-color2', '#ddd'),
+      accent: read('--jp-brand-color1', '#1976d2')
+    };
+  }
+}
+
+/**
+ * A counter that changes when JupyterLab's theme changes.
+ */
+function useThemeVersion(): number {
+  const [version, setVersion] = React.useState(0);
+  React.useEffect(() => {
+    if (typeof MutationObserver === 'undefined') {
+      return;
+    }
+    const observer = new MutationObserver(() => setVersion(v => v + 1));
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
+    return () => observer.disconnect();
+  }, []);
+  return version;
+}

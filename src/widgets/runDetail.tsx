@@ -1,0 +1,763 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { IThemeManager, MainAreaWidget } from '@jupyterlab/apputils';
+import { PageConfig, PathExt } from '@jupyterlab/coreutils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+import { MetricChart } from '../charts/metricChart';
+import { TracksideModel } from '../models/tracksideModel';
+import { BackfillScheduler } from '../stream/backfill';
+import {
+  IArtifactList,
+  IRun,
+  IRunTag,
+  ISeriesStore,
+  ITracksideService
+} from '../tokens';
+import { Format } from './format';
+import { useIsActive, useNow } from './hooks';
+import { LuminoHost } from './runDetailChart';
+
+/**
+ * What the run detail needs beyond the panel model: the series store for
+ * the charts, the commands to open notebooks, the shell for charts opened in
+ * the main area. Without a store, the detail shows no charts.
+ */
+export interface IRunDetailServices {
+  readonly store?: ISeriesStore | null;
+  readonly commands?: CommandRegistry | null;
+  readonly shell?: JupyterFrontEnd.IShell | null;
+  readonly themeManager?: IThemeManager | null;
+  readonly translator: ITranslator;
+}
+
+/**
+ * Tag keys Trackside's kernel side sets to say where a run came from.
+ */
+export const PROVENANCE_TAGS = {
+  notebook: 'trackside.notebook',
+  cellId: 'trackside.cell_id',
+  executionCount: 'trackside.execution_count',
+  sourceName: 'mlflow.source.name'
+};
+
+/**
+ * The detail of one run: header, where it came from, params, latest
+ * metrics, tags, artifacts and one chart per metric key.
+ *
+ * Every string from the run is rendered as a React text node.
+ */
+export function RunDetail(props: {
+  model: TracksideModel;
+  runId: string;
+  experimentId: string;
+  services: IRunDetailServices;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, runId, services, trans } = props;
+  const service = model.service;
+  const active = useIsActive(model);
+  const state = useRun(service, runId, active);
+  const artifacts = useArtifacts(service, runId);
+  const now = useNow(active && state.run?.info.status === 'RUNNING', 1000);
+  const backfill = useBackfill(services.store ?? null, service);
+  const headingRef = React.useRef<HTMLHeadingElement>(null);
+
+  React.useEffect(() => {
+    headingRef.current?.focus();
+  }, [runId]);
+
+  // Converge the charts of a run logged elsewhere (no kernel stream): a
+  // newer latest metric asks for a backfill of its key.
+  const latest = React.useRef(new Map<string, string>());
+  React.useEffect(() => {
+    const run = state.run;
+    if (!run || !backfill) {
+      return;
+    }
+    for (const metric of run.data.metrics) {
+      const stamp = `${metric.step}|${metric.timestamp}|${metric.value}`;
+      const previous = latest.current.get(metric.key);
+      latest.current.set(metric.key, stamp);
+      if (previous !== undefined && previous !== stamp) {
+        backfill.request(run.info.run_id, metric.key);
+      }
+    }
+  }, [state.run, backfill]);
+
+  const back = (
+    <button
+      type="button"
+      className="jp-Button jp-mod-minimal jp-Trackside-DetailBack"
+      onClick={() => model.showList()}
+    >
+      {trans.__('← Runs')}
+    </button>
+  );
+
+  if (!state.run) {
+    return (
+      <section
+        className="jp-Trackside-Detail"
+        aria-label={trans.__('Run %1', runId)}
+      >
+        <div className="jp-Trackside-DetailBar">{back}</div>
+        {state.error ? (
+          <p className="jp-Trackside-DetailError" role="alert">
+            {state.error}
+          </p>
+        ) : (
+          <p className="jp-Trackside-Placeholder">{trans.__('Loading run…')}</p>
+        )}
+      </section>
+    );
+  }
+
+  const run = state.run;
+  const info = run.info;
+  const name = Format.runName(info);
+  const duration = Format.runDurationMs(info, now);
+  const keys = Array.from(new Set(run.data.metrics.map(m => m.key))).sort();
+
+  return (
+    <section
+      className="jp-Trackside-Detail"
+      aria-label={trans.__('Run %1', name)}
+    >
+      <div className="jp-Trackside-DetailBar">{back}</div>
+      <header className="jp-Trackside-DetailHeader">
+        <h3
+          className="jp-Trackside-DetailName"
+          tabIndex={-1}
+          ref={headingRef}
+          title={info.run_id}
+        >
+          {name}
+        </h3>
+        <span
+          className={`jp-Trackside-RunStatus jp-mod-${info.status.toLowerCase()}${
+            info.status === 'RUNNING' ? ' jp-mod-running' : ''
+          }`}
+        >
+          {Format.runStatus(info.status, trans)}
+        </span>
+      </header>
+      {state.error ? (
+        <p className="jp-Trackside-DetailError" role="alert">
+          {state.error}
+        </p>
+      ) : null}
+      <dl className="jp-Trackside-DetailFacts">
+        <dt>{trans.__('Run id')}</dt>
+        <dd className="jp-Trackside-DetailMono">{info.run_id}</dd>
+        {info.start_time !== null ? (
+          <>
+            <dt>{trans.__('Started')}</dt>
+            <dd>{Format.dateTime(info.start_time)}</dd>
+          </>
+        ) : null}
+        {info.end_time !== null && info.status !== 'RUNNING' ? (
+          <>
+            <dt>{trans.__('Ended')}</dt>
+            <dd>{Format.dateTime(info.end_time)}</dd>
+          </>
+        ) : null}
+        {duration !== null ? (
+          <>
+            <dt>{trans.__('Duration')}</dt>
+            <dd>{Format.duration(duration, trans)}</dd>
+          </>
+        ) : null}
+        {info.user_id ? (
+          <>
+            <dt>{trans.__('User')}</dt>
+            <dd>{info.user_id}</dd>
+          </>
+        ) : null}
+      </dl>
+
+      <Provenance run={run} services={services} trans={trans} />
+
+      <DetailSection title={trans.__('Metrics')} count={keys.length}>
+        {keys.length === 0 ? (
+          <p className="jp-Trackside-DetailEmpty">{trans.__('No metrics.')}</p>
+        ) : (
+          <>
+            <KeyValueTable
+              label={trans.__('Latest metrics of %1', name)}
+              rows={[...run.data.metrics]
+                .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+                .map(m => ({
+                  key: m.key,
+                  value: Format.metricValue(m.value),
+                  title: trans.__('%1 at step %2', String(m.value), m.step)
+                }))}
+              trans={trans}
+            />
+            {services.store ? (
+              <div className="jp-Trackside-DetailCharts">
+                {keys.map(key => (
+                  <LuminoHost
+                    key={`${run.info.run_id}|${key}`}
+                    className="jp-Trackside-ChartHost"
+                    placeholder={trans.__('Chart of %1', key)}
+                    create={() =>
+                      createChart({
+                        key,
+                        run,
+                        store: services.store!,
+                        service,
+                        backfill,
+                        services
+                      })
+                    }
+                  />
+                ))}
+              </div>
+            ) : null}
+          </>
+        )}
+      </DetailSection>
+
+      <DetailSection
+        title={trans.__('Parameters')}
+        count={run.data.params.length}
+      >
+        {run.data.params.length === 0 ? (
+          <p className="jp-Trackside-DetailEmpty">
+            {trans.__('No parameters.')}
+          </p>
+        ) : (
+          <KeyValueTable
+            label={trans.__('Parameters of %1', name)}
+            rows={[...run.data.params]
+              .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+              .map(p => ({ key: p.key, value: p.value }))}
+            trans={trans}
+          />
+        )}
+      </DetailSection>
+
+      <Tags tags={run.data.tags} name={name} trans={trans} />
+
+      <DetailSection
+        title={trans.__('Artifacts')}
+        count={artifacts.list?.files.length ?? null}
+      >
+        <Artifacts state={artifacts} trans={trans} />
+      </DetailSection>
+    </section>
+  );
+}
+
+/**
+ * Create the chart of one metric key of a run.
+ */
+function createChart(options: {
+  key: string;
+  run: IRun;
+  store: ISeriesStore;
+  service: ITracksideService;
+  backfill: BackfillScheduler | null;
+  services: IRunDetailServices;
+}): MetricChart {
+  const { key, run, store, service, backfill, services } = options;
+  const runs = [
+    {
+      runId: run.info.run_id,
+      name: Format.runName(run.info),
+      startTime: run.info.start_time
+    }
+  ];
+  const shell = services.shell ?? null;
+  return new MetricChart({
+    key,
+    runs,
+    store,
+    service,
+    translator: services.translator,
+    themeManager: services.themeManager,
+    requestBackfill: backfill
+      ? (runId, metricKey) => backfill.request(runId, metricKey)
+      : undefined,
+    openInMainArea: shell
+      ? chart => openChartInMainArea(chart, { store, service, services })
+      : null
+  });
+}
+
+/**
+ * Open a larger copy of a chart in the main area.
+ */
+export function openChartInMainArea(
+  chart: MetricChart,
+  options: {
+    store: ISeriesStore;
+    service: ITracksideService;
+    services: IRunDetailServices;
+  }
+): MainAreaWidget<MetricChart> {
+  const { store, service, services } = options;
+  const trans = services.translator.load('jupyterlab_trackside');
+  const copy = new MetricChart({
+    key: chart.key,
+    runs: chart.runs,
+    store,
+    service,
+    translator: services.translator,
+    themeManager: services.themeManager,
+    options: chart.options,
+    showTitle: true
+  });
+  copy.addClass('jp-mod-large');
+  const widget = new MainAreaWidget({ content: copy });
+  widget.addClass('jp-Trackside-ChartPanel');
+  const names = chart.runs.map(run => run.name).join(', ');
+  widget.title.label = trans.__('%1 · %2', chart.key, names);
+  widget.title.caption = trans.__('Metric %1 of %2', chart.key, names);
+  widget.title.closable = true;
+  services.shell?.add(widget, 'main');
+  services.shell?.activateById(widget.id);
+  return widget;
+}
+
+/**
+ * A backfill scheduler shared by the charts of the detail (no debounce:
+ * the run's history is loaded as soon as a chart appears).
+ */
+function useBackfill(
+  store: ISeriesStore | null,
+  service: ITracksideService
+): BackfillScheduler | null {
+  // Created during render, so that charts created in the first commit can
+  // already ask for their history.
+  const ref = React.useRef<{
+    scheduler: BackfillScheduler;
+    store: ISeriesStore;
+    service: ITracksideService;
+  } | null>(null);
+  const current = ref.current;
+  if (
+    store &&
+    (!current ||
+      current.store !== store ||
+      current.service !== service ||
+      current.scheduler.isDisposed)
+  ) {
+    current?.scheduler.dispose();
+    ref.current = {
+      scheduler: new BackfillScheduler({
+        store,
+        client: service,
+        debounce: 0,
+        maxPoints: RunDetail.BACKFILL_MAX_POINTS
+      }),
+      store,
+      service
+    };
+  }
+  const scheduler = store ? (ref.current?.scheduler ?? null) : null;
+  React.useEffect(() => {
+    return () => scheduler?.dispose();
+  }, [scheduler]);
+  return scheduler;
+}
+
+/**
+ * A namespace for `RunDetail` statics.
+ */
+export namespace RunDetail {
+  /**
+   * Points per series loaded for the charts (first/last/min/max per
+   * bucket above it); a zoom loads its range at full fidelity.
+   */
+  export const BACKFILL_MAX_POINTS = 8192;
+
+  /**
+   * How often a running run is refreshed while the detail is shown (ms).
+   */
+  export const RUNNING_REFRESH = 5000;
+}
+
+/**
+ * The run, fetched at once and refreshed while it runs and the panel is
+ * visible.
+ */
+function useRun(
+  service: ITracksideService,
+  runId: string,
+  active: boolean
+): { run: IRun | null; error: string | null } {
+  const [state, setState] = React.useState<{
+    run: IRun | null;
+    error: string | null;
+  }>({ run: null, error: null });
+  const status = state.run?.info.status;
+
+  React.useEffect(() => {
+    setState({ run: null, error: null });
+  }, [runId]);
+
+  React.useEffect(() => {
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const load = async () => {
+      try {
+        const run = await service.getRun(runId);
+        if (!cancelled) {
+          setState({ run, error: null });
+          if (run.info.status === 'RUNNING' && active) {
+            timer = setTimeout(() => void load(), RunDetail.RUNNING_REFRESH);
+          }
+        }
+      } catch (reason) {
+        if (!cancelled) {
+          setState(previous => ({
+            run: previous.run,
+            error: reason instanceof Error ? reason.message : String(reason)
+          }));
+        }
+      }
+    };
+    if (active || status === undefined) {
+      void load();
+    }
+    return () => {
+      cancelled = true;
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
+    };
+    // `status` restarts the refresh when the run starts or stops running.
+  }, [service, runId, active, status === 'RUNNING']);
+
+  return state;
+}
+
+/**
+ * The artifacts state of a run.
+ */
+interface IArtifactsState {
+  readonly list: IArtifactList | null;
+  readonly error: string | null;
+}
+
+function useArtifacts(
+  service: ITracksideService,
+  runId: string
+): IArtifactsState {
+  const [state, setState] = React.useState<IArtifactsState>({
+    list: null,
+    error: null
+  });
+  React.useEffect(() => {
+    let cancelled = false;
+    setState({ list: null, error: null });
+    service
+      .listArtifacts(runId)
+      .then(list => !cancelled && setState({ list, error: null }))
+      .catch(
+        reason =>
+          !cancelled &&
+          setState({
+            list: null,
+            error: reason instanceof Error ? reason.message : String(reason)
+          })
+      );
+    return () => {
+      cancelled = true;
+    };
+  }, [service, runId]);
+  return state;
+}
+
+/**
+ * A titled section.
+ */
+function DetailSection(props: {
+  title: string;
+  count: number | null;
+  children: React.ReactNode;
+  extra?: React.ReactNode;
+}): JSX.Element {
+  const id = React.useId();
+  return (
+    <section className="jp-Trackside-DetailSection" aria-labelledby={id}>
+      <h4 className="jp-Trackside-DetailSectionTitle" id={id}>
+        {props.title}
+        {props.count !== null ? (
+          <span className="jp-Trackside-DetailCount">{props.count}</span>
+        ) : null}
+        {props.extra}
+      </h4>
+      {props.children}
+    </section>
+  );
+}
+
+/**
+ * A two-column table of keys and values.
+ */
+function KeyValueTable(props: {
+  label: string;
+  rows: ReadonlyArray<{ key: string; value: string; title?: string }>;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  return (
+    <table className="jp-Trackside-DetailTable" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th scope="col">{trans.__('Key')}</th>
+          <th scope="col">{trans.__('Value')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map(row => (
+          <tr key={row.key}>
+            <th scope="row" title={row.key}>
+              {row.key}
+            </th>
+            <td title={row.title ?? row.value}>{row.value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * The tags; MLflow's and Trackside's system tags behind a toggle.
+ */
+function Tags(props: {
+  tags: ReadonlyArray<IRunTag>;
+  name: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { tags, trans } = props;
+  const [showSystem, setShowSystem] = React.useState(false);
+  const user = tags.filter(tag => !isSystemTag(tag.key));
+  const system = tags.filter(tag => isSystemTag(tag.key));
+  const shown = showSystem ? [...user, ...system] : user;
+  const toggle =
+    system.length > 0 ? (
+      <button
+        type="button"
+        className="jp-Button jp-mod-minimal jp-Trackside-DetailToggle"
+        aria-pressed={showSystem}
+        onClick={() => setShowSystem(!showSystem)}
+      >
+        {trans._n('Show %1 system tag', 'Show %1 system tags', system.length)}
+      </button>
+    ) : null;
+  return (
+    <DetailSection title={trans.__('Tags')} count={user.length} extra={toggle}>
+      {shown.length === 0 ? (
+        <p className="jp-Trackside-DetailEmpty">{trans.__('No tags.')}</p>
+      ) : (
+        <KeyValueTable
+          label={trans.__('Tags of %1', props.name)}
+          rows={[...shown]
+            .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+            .map(tag => ({ key: tag.key, value: tag.value }))}
+          trans={trans}
+        />
+      )}
+    </DetailSection>
+  );
+}
+
+/**
+ * Whether a tag is set by MLflow or Trackside rather than the user.
+ */
+export function isSystemTag(key: string): boolean {
+  return key.startsWith('mlflow.') || key.startsWith('trackside.');
+}
+
+/**
+ * The artifacts of the run.
+ */
+function Artifacts(props: {
+  state: IArtifactsState;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { state, trans } = props;
+  if (state.error) {
+    return <p className="jp-Trackside-DetailError">{state.error}</p>;
+  }
+  if (!state.list) {
+    return (
+      <p className="jp-Trackside-Placeholder">
+        {trans.__('Loading artifacts…')}
+      </p>
+    );
+  }
+  if (state.list.files.length === 0) {
+    return (
+      <p className="jp-Trackside-DetailEmpty">{trans.__('No artifacts.')}</p>
+    );
+  }
+  return (
+    <ul
+      className="jp-Trackside-DetailArtifacts"
+      aria-label={trans.__('Artifacts')}
+    >
+      {state.list.files.map(file => (
+        <li key={file.path} title={file.path}>
+          <span className="jp-Trackside-DetailArtifactPath">
+            {file.is_dir ? `${file.path}/` : file.path}
+          </span>
+          {!file.is_dir && file.file_size !== null ? (
+            <span className="jp-Trackside-DetailArtifactSize">
+              {formatBytes(file.file_size)}
+            </span>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * A byte count, e.g. `512 B`, `1.5 kB`, `3.2 MB`.
+ */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) {
+    return `${bytes} B`;
+  }
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/**
+ * Where the run came from: the notebook and cell (with a link that opens
+ * the notebook at the cell) or MLflow's source name.
+ */
+function Provenance(props: {
+  run: IRun;
+  services: IRunDetailServices;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { run, services, trans } = props;
+  const tag = (key: string) =>
+    run.data.tags.find(t => t.key === key)?.value ?? null;
+  const notebook = tag(PROVENANCE_TAGS.notebook);
+  const cellId = tag(PROVENANCE_TAGS.cellId);
+  const execution = tag(PROVENANCE_TAGS.executionCount);
+  const source = tag(PROVENANCE_TAGS.sourceName);
+  const path = notebook ? notebookPath(notebook) : null;
+  const [error, setError] = React.useState<string | null>(null);
+  if (!notebook && !source) {
+    return null;
+  }
+  const open = async () => {
+    setError(null);
+    try {
+      await openNotebookAtCell(services.commands!, path!, cellId);
+    } catch (reason) {
+      setError(reason instanceof Error ? reason.message : String(reason));
+    }
+  };
+  return (
+    <DetailSection title={trans.__('Source')} count={null}>
+      <dl className="jp-Trackside-DetailFacts">
+        {notebook ? (
+          <>
+            <dt>{trans.__('Notebook')}</dt>
+            <dd>
+              {services.commands ? (
+                <button
+                  type="button"
+                  className="jp-Trackside-DetailLink"
+                  title={
+                    cellId
+                      ? trans.__(
+                          'Open %1 at the cell that logged the run',
+                          notebook
+                        )
+                      : trans.__('Open %1', notebook)
+                  }
+                  onClick={() => void open()}
+                >
+                  {path}
+                </button>
+              ) : (
+                path
+              )}
+            </dd>
+            {cellId ? (
+              <>
+                <dt>{trans.__('Cell')}</dt>
+                <dd>
+                  {execution
+                    ? trans.__('[%1] (id %2)', execution, cellId)
+                    : trans.__('id %1', cellId)}
+                </dd>
+              </>
+            ) : null}
+          </>
+        ) : null}
+        {source && source !== notebook ? (
+          <>
+            <dt>{trans.__('Source')}</dt>
+            <dd className="jp-Trackside-DetailMono">{source}</dd>
+          </>
+        ) : null}
+      </dl>
+      {error ? (
+        <p className="jp-Trackside-DetailError" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </DetailSection>
+  );
+}
+
+/**
+ * A notebook path relative to the server root (the kernel may report it
+ * absolute).
+ */
+export function notebookPath(path: string, serverRoot?: string): string {
+  const root = serverRoot ?? PageConfig.getOption('serverRoot');
+  let relative = path;
+  if (root && path.startsWith(root)) {
+    relative = path.slice(root.length);
+  }
+  return PathExt.normalize(relative.replace(/^[/\\]+/, ''));
+}
+
+/**
+ * Open a notebook and activate (and scroll to) the cell with the given id.
+ */
+export async function openNotebookAtCell(
+  commands: CommandRegistry,
+  path: string,
+  cellId: string | null
+): Promise<void> {
+  const widget = (await commands.execute('docmanager:open', {
+    path,
+    factory: 'Notebook'
+  })) as NotebookPanel | undefined;
+  if (!widget || !cellId) {
+    return;
+  }
+  await widget.context?.ready;
+  await widget.revealed;
+  const notebook = widget.content;
+  if (!notebook) {
+    return;
+  }
+  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+  if (index < 0) {
+    return;
+  }
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index, 'center');
+}

@@ -1,0 +1,119 @@
+import { expect, test } from '@jupyterlab/galata';
+
+/**
+ * The notebook integration: "Track" toggle, auto-capture of a tracked
+ * notebook's cells, the %%mlflow summary and tracking after a kernel restart.
+ */
+test.describe('Tracking a notebook', () => {
+  test('captures cells, shows the run summary and survives a restart', async ({
+    page
+  }) => {
+    await page.notebook.createNew('tracked.ipynb');
+    const track = page.getByRole('button', { name: 'Track', exact: true });
+    await expect(track).toHaveAttribute('aria-pressed', 'false');
+    await track.click();
+    await expect(track).toHaveAttribute('aria-pressed', 'true');
+    const metadata = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as unknown as {
+        model: { getMetadata(key: string): unknown };
+      };
+      return widget.model.getMetadata('trackside');
+    });
+    expect(metadata).toEqual({ tracked: true });
+
+    // A plain MLflow cell: its literal params and metric-named values are captured.
+    await page.notebook.setCell(
+      0,
+      'code',
+      [
+        'import mlflow',
+        "mlflow.set_experiment('galata-tracked')",
+        'alpha = 0.5',
+        "with mlflow.start_run(run_name='tracked-cell'):",
+        '    accuracy = 0.875'
+      ].join('\n')
+    );
+    await page.notebook.runCell(0, true);
+
+    // The cell magic shows its summary, rendered by Trackside as text.
+    await page.notebook.addCell(
+      'code',
+      ['%%mlflow -n magic-run', 'learning_rate = 0.01', 'loss = 0.25'].join(
+        '\n'
+      )
+    );
+    await page.notebook.runCell(1, true);
+    const summary = page.locator('.jp-Trackside-RunSummary').first();
+    await expect(summary).toBeVisible();
+    await expect(summary.locator('.jp-Trackside-RunSummary-name')).toHaveText(
+      'magic-run'
+    );
+    await expect(
+      summary.getByRole('rowheader', { name: 'learning_rate' })
+    ).toBeVisible();
+    await expect(
+      summary.getByRole('rowheader', { name: 'loss' })
+    ).toBeVisible();
+
+    // Both runs reach the panel, with the captured values.
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('trackside:open-panel');
+    });
+    const panel = page.getByRole('region', { name: 'Trackside' });
+    const experiment = panel.getByRole('button', {
+      name: 'galata-tracked',
+      exact: true
+    });
+    await expect(experiment).toBeVisible({ timeout: 60_000 });
+    await experiment.click();
+    const runs = panel.getByRole('table', { name: 'Runs of galata-tracked' });
+    await expect(
+      runs.getByRole('rowheader', { name: 'tracked-cell' })
+    ).toBeVisible({
+      timeout: 30_000
+    });
+    await expect(
+      runs.getByRole('rowheader', { name: 'magic-run' })
+    ).toBeVisible();
+    await expect(runs.getByText(/accuracy\s*=\s*0\.875/)).toBeVisible({
+      timeout: 30_000
+    });
+
+    // After a kernel restart, tracking is applied to the new kernel. The
+    // restart goes through the REST API: in Galata, JupyterLab's own restart
+    // command fails on an answer it does not expect ("Invalid response: 201").
+    const kernelId = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as unknown as {
+        sessionContext: { session: { kernel: { id: string } | null } | null };
+      };
+      return widget.sessionContext.session?.kernel?.id ?? '';
+    });
+    expect(kernelId).not.toBe('');
+    const restart = await page.request.post(`/api/kernels/${kernelId}/restart`);
+    expect(restart.ok()).toBe(true);
+    // Ask the new kernel directly whether Trackside is loaded in it.
+    const isLoaded = () =>
+      page.evaluate(async () => {
+        const widget = window.jupyterapp.shell.currentWidget as unknown as {
+          sessionContext: { session: { kernel: any } | null };
+        };
+        const kernel = widget.sessionContext.session?.kernel;
+        if (!kernel || kernel.status !== 'idle') {
+          return `kernel not ready: ${kernel?.status}`;
+        }
+        let text = '';
+        const future = kernel.requestExecute({
+          code: "print('trackside' in get_ipython().extension_manager.loaded)",
+          store_history: false
+        });
+        future.onIOPub = (msg: any) => {
+          if (msg.header.msg_type === 'stream') {
+            text += msg.content.text;
+          }
+        };
+        await future.done;
+        return text.trim();
+      });
+    await expect.poll(isLoaded, { timeout: 60_000 }).toBe('True');
+  });
+});
