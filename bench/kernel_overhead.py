@@ -1,0 +1,209 @@
+"""Kernel overhead of Trackside's durable logging (a benchmark, not a test).
+
+    .venv/bin/python bench/kernel_overhead.py [--points 1000000] [--json out.json]
+
+Starts an embedded ``mlflow server`` (SQLite) and, in this one process and against that one
+server, measures the per-call cost of ``mlflow.log_metric`` in
+
+  (a) durable mode (Trackside's hook + journal + background sender),
+  (b) plain synchronous MLflow,
+  (c) MLflow's own async logging (``synchronous=False``),
+
+each with MLflow's registry URI unset (MLflow then looks for a Spark session on every
+``MlflowClient()``, i.e. twice per ``log_metric``) and set (as a tracked kernel should have it).
+Then logs ``--points`` points in a tight loop in durable mode and reports the time from the end
+of the loop until MLflow acknowledged all of them, the count and checksum found in MLflow, and
+the process's RSS growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from trackside.kernel.durable import DurableLogging  # noqa: E402
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(root / "server.log", "ab")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server",
+         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+         "--artifacts-destination", str(root / "artifacts"),
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as response:
+                if response.read().strip() == b"OK":
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("mlflow server did not start")
+
+
+def per_call(n: int, **kwargs: Any) -> list[float]:
+    """Seconds per ``mlflow.log_metric`` call, for ``n`` calls."""
+    times = []
+    clock = time.perf_counter_ns
+    log_metric = mlflow.log_metric
+    base = int(time.time() * 1000)
+    for i in range(n):
+        t = clock()
+        log_metric("bench", float(i), step=i, timestamp=base + i, **kwargs)
+        times.append((clock() - t) / 1e9)
+    return times
+
+
+def measure_modes(url: str, journal: Path, sizes: dict[str, int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    durable = DurableLogging(url, journal, flush_timeout=600)
+    durable.install()
+    with mlflow.start_run():
+        out["a"] = statistics.median(per_call(sizes["a"]))
+    durable.flush(600)
+    durable.uninstall()
+    with mlflow.start_run():
+        out["b"] = statistics.median(per_call(sizes["b"]))
+    with mlflow.start_run():
+        out["c"] = statistics.median(per_call(sizes["c"], synchronous=False))
+        mlflow.flush_async_logging()
+    return out
+
+
+def fetch_all(url: str, run_id: str, key: str) -> list[tuple[int, float]]:
+    points = []
+    token = ""
+    while True:
+        query = {"run_id": run_id, "metric_key": key, "max_results": 25000}
+        if token:
+            query["page_token"] = token
+        with urllib.request.urlopen(
+            f"{url}/api/2.0/mlflow/metrics/get-history?{urllib.parse.urlencode(query)}",
+            timeout=300,
+        ) as response:
+            answer = json.loads(response.read())
+        points += [(int(m.get("step", 0)), float(m["value"])) for m in answer.get("metrics", [])]
+        token = answer.get("next_page_token", "")
+        if not token:
+            return points
+
+
+def checksum(points: list[tuple[int, float]]) -> str:
+    digest = hashlib.sha256()
+    for step, value in sorted(points):
+        digest.update(struct.pack("<qd", step, value))
+    return digest.hexdigest()[:16]
+
+
+def million(url: str, journal: Path, n: int) -> dict[str, Any]:
+    proc = psutil.Process()
+    durable = DurableLogging(url, journal, flush_timeout=5)
+    durable.install()
+    rss0 = proc.memory_info().rss
+    peak = [rss0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    run = mlflow.start_run()
+    log_metric = mlflow.log_metric
+    t0 = time.perf_counter()
+    for i in range(n):
+        log_metric("million", i * 0.001, step=i)
+    loop = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    acknowledged = durable.flush(7200)
+    drain = time.perf_counter() - t1
+    done.set()
+    sampler.join()
+    expected = [(i, i * 0.001) for i in range(n)]  # after sampling: not the kernel's memory
+    mlflow.end_run()
+    durable.uninstall()
+    stored = fetch_all(url, run.info.run_id, "million")
+    return {
+        "points": n,
+        "loop_s": loop,
+        "drain_after_loop_s": drain,
+        "acknowledged": acknowledged,
+        "stored_count": len(stored),
+        "checksum_ok": checksum(stored) == checksum(expected),
+        "rss_growth_mb": (peak[0] - rss0) / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--skip-modes", action="store_true", help="only the --points run")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="trackside-bench-"))
+    process, url = start_server(root)
+    mlflow.set_tracking_uri(url)
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        "mlflow": mlflow.__version__,
+    }
+    try:
+        sizes = {"a": 20000, "b": 300, "c": 3000}
+        if not args.skip_modes:
+            results["registry_unset"] = measure_modes(url, root / "journal", sizes)
+        mlflow.set_registry_uri(url)  # what a tracked kernel should get from the server extension
+        if not args.skip_modes:
+            results["registry_set"] = measure_modes(url, root / "journal", sizes)
+        results["million"] = million(url, root / "journal", args.points)
+    finally:
+        process.terminate()
+        process.wait(30)
+    for mode in ("registry_unset", "registry_set"):
+        if mode not in results:
+            continue
+        r = results[mode]
+        print(
+            f"{mode}: (a) durable {r['a'] * 1e6:.1f} us, (b) sync {r['b'] * 1e6:.0f} us,"
+            f" (c) async {r['c'] * 1e6:.1f} us; b/a = {r['b'] / r['a']:.0f}x,"
+            f" c/a = {r['c'] / r['a']:.1f}x"
+        )
+    print(json.dumps(results["million"], indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
