@@ -52,7 +52,7 @@ from .journal import (
     unlock,
 )
 from .replay import ReplayReport, default_journal_dir, replay_orphans
-from .sender import DeadLetters, Pump, Sender, make_transport
+from .sender import DeadLetters, Pump, Sender, make_transport, mlflow_entities
 
 __all__ = [
     "DurableLogging",
@@ -368,21 +368,11 @@ class DurableLogging:
                             self._client, run_id, update.status, update.name
                         )
                 continue
-            metrics = [
-                MlflowMetric(
-                    m.key,
-                    m.value,
-                    m.timestamp,
-                    m.step,
-                    model_id=m.model_id,
-                    dataset_name=m.dataset_name,
-                    dataset_digest=m.dataset_digest,
-                )
-                for m in items
-                if type(m) is Metric
-            ]
-            params = [MlflowParam(p.key, p.value) for p in items if type(p) is Param]
-            tags = [MlflowRunTag(t.key, t.value) for t in items if type(t) is Tag]
+            metrics, params, tags = mlflow_entities(
+                [m for m in items if type(m) is Metric],
+                [p for p in items if type(p) is Param],
+                [t for t in items if type(t) is Tag],
+            )
             log_batch(self._client, run_id, metrics, params, tags, synchronous=True)
 
     def _start_fallback(self, error: OSError) -> None:

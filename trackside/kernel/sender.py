@@ -192,6 +192,32 @@ def plan(entries: Sequence[Entry]) -> list[Request]:
 # --- transports ----------------------------------------------------------------------------
 
 
+def mlflow_entities(
+    metrics: Sequence[Metric], params: Sequence[Param], tags: Sequence[Tag]
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Journal entries as MLflow's own entities, for its client and stores."""
+    from mlflow.entities import Metric as MlflowMetric
+    from mlflow.entities import Param as MlflowParam
+    from mlflow.entities import RunTag
+
+    return (
+        [
+            MlflowMetric(
+                m.key,
+                m.value,
+                m.timestamp,
+                m.step,
+                model_id=m.model_id,
+                dataset_name=m.dataset_name,
+                dataset_digest=m.dataset_digest,
+            )
+            for m in metrics
+        ],
+        [MlflowParam(p.key, p.value) for p in params],
+        [RunTag(t.key, t.value) for t in tags],
+    )
+
+
 class Transport(Protocol):
     def log_batch(self, batch: Batch) -> None: ...
 
@@ -299,24 +325,7 @@ class StoreTransport:
         self._store = _get_store(tracking_uri)
 
     def log_batch(self, batch: Batch) -> None:
-        from mlflow.entities import Metric as MlflowMetric
-        from mlflow.entities import Param as MlflowParam
-        from mlflow.entities import RunTag
-
-        metrics = [
-            MlflowMetric(
-                m.key,
-                m.value,
-                m.timestamp,
-                m.step,
-                model_id=m.model_id,
-                dataset_name=m.dataset_name,
-                dataset_digest=m.dataset_digest,
-            )
-            for m in batch.metrics
-        ]
-        params = [MlflowParam(p.key, p.value) for p in batch.params]
-        tags = [RunTag(t.key, t.value) for t in batch.tags]
+        metrics, params, tags = mlflow_entities(batch.metrics, batch.params, batch.tags)
         self._call(lambda: self._store.log_batch(batch.run_id, metrics, params, tags))
 
     def fetch_params(self, run_id: str) -> dict[str, str] | None:
