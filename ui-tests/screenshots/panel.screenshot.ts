@@ -8,12 +8,9 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
-import { execFileSync } from 'child_process';
 import * as path from 'path';
+import { openHealthyPanel, runPython } from '../tests/helpers';
 
-const python =
-  process.env.TRACKSIDE_PYTHON ??
-  path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
 const output = path.resolve(
   __dirname,
   '..',
@@ -51,18 +48,8 @@ with mlflow.start_run(run_name="hyperopt-search"):
 
 test('panel screenshot', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('trackside:open-panel');
-  });
-  const panel = page.getByRole('region', { name: 'Trackside' });
-  await expect(panel.locator('.jp-Trackside-StatusHealth')).toHaveText(
-    'healthy',
-    { timeout: 120_000 }
-  );
-  const status = await (await page.request.get('/trackside/api/status')).json();
-  execFileSync(python, ['-c', LOG_RUNS, status.tracking_uri], {
-    stdio: 'inherit'
-  });
+  const { panel, trackingUri } = await openHealthyPanel(page);
+  runPython(LOG_RUNS, [trackingUri]);
   const experiment = panel.getByRole('button', {
     name: 'iris-logistic-regression',
     exact: true
@@ -84,15 +71,9 @@ test('panel screenshot', async ({ page }) => {
   }
   // A long experiment name: its update time wraps below it at narrow widths.
   const longName = 'customer-churn-gradient-boosting-with-feature-selection';
-  execFileSync(
-    python,
-    [
-      '-c',
-      'import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); mlflow.set_experiment(sys.argv[2])',
-      status.tracking_uri,
-      longName
-    ],
-    { stdio: 'inherit' }
+  runPython(
+    'import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); mlflow.set_experiment(sys.argv[2])',
+    [trackingUri, longName]
   );
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('trackside:refresh');

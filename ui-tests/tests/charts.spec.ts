@@ -9,12 +9,9 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import { Page } from '@playwright/test';
-import { execFileSync } from 'child_process';
 import * as path from 'path';
+import { openHealthyPanel, runPython } from './helpers';
 
-const python =
-  process.env.TRACKSIDE_PYTHON ??
-  path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
 const shotsDir = process.env.TRACKSIDE_SHOTS_DIR;
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -39,10 +36,7 @@ with mlflow.start_run(run_name=sys.argv[4]):
 `;
 
 function logRun(trackingUri: string, experiment: string, run: string): void {
-  execFileSync(python, ['-c', LOG_RUN, trackingUri, experiment, XSS, run], {
-    stdio: 'inherit',
-    timeout: 120_000
-  });
+  runPython(LOG_RUN, [trackingUri, experiment, XSS, run]);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -70,18 +64,8 @@ test.describe('Trackside run detail and charts', () => {
       }
     });
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('trackside:open-panel');
-    });
-    const panel = page.getByRole('region', { name: 'Trackside' });
-    await expect(panel.locator('.jp-Trackside-StatusHealth')).toHaveText(
-      'healthy',
-      { timeout: 120_000 }
-    );
-    const status = await (
-      await page.request.get('/trackside/api/status')
-    ).json();
-    logRun(status.tracking_uri, 'charts-experiment', XSS);
+    const { panel, trackingUri } = await openHealthyPanel(page);
+    logRun(trackingUri, 'charts-experiment', XSS);
 
     const experiment = panel.getByRole('button', {
       name: 'charts-experiment',

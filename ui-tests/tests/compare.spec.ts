@@ -1,10 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-
-const python =
-  process.env.TRACKSIDE_PYTHON ??
-  path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+import { openHealthyPanel, runPython } from './helpers';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -38,22 +33,8 @@ test.describe('Trackside compare view', () => {
       await dialog.dismiss();
     });
 
-    await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('trackside:open-panel');
-    });
-    const panel = page.getByRole('region', { name: 'Trackside' });
-    await expect(panel.locator('.jp-Trackside-StatusHealth')).toHaveText(
-      'healthy',
-      { timeout: 120_000 }
-    );
-    const status = await (
-      await page.request.get('/trackside/api/status')
-    ).json();
-    execFileSync(
-      python,
-      ['-c', LOG_RUNS, status.tracking_uri, 'galata-compare', XSS],
-      { stdio: 'inherit', timeout: 120_000 }
-    );
+    const { panel, trackingUri } = await openHealthyPanel(page);
+    runPython(LOG_RUNS, [trackingUri, 'galata-compare', XSS]);
 
     const experiment = panel.getByRole('button', {
       name: 'galata-compare',

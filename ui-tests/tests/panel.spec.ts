@@ -1,10 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-
-const python =
-  process.env.TRACKSIDE_PYTHON ??
-  path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+import { runPython } from './helpers';
 
 /** Log a run the way a user's own script would: the plain mlflow client. */
 function logRunFromPython(
@@ -21,10 +16,7 @@ function logRunFromPython(
     '    for step, loss in enumerate([0.9, 0.4, 0.125]):',
     "        mlflow.log_metric('loss', loss, step=step)"
   ].join('\n');
-  execFileSync(python, ['-c', code, trackingUri, experiment, run], {
-    stdio: 'inherit',
-    timeout: 120_000
-  });
+  runPython(code, [trackingUri, experiment, run]);
 }
 
 test.describe('Trackside panel', () => {

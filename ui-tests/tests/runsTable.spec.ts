@@ -1,11 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import { Locator, Page } from '@playwright/test';
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-
-const python =
-  process.env.TRACKSIDE_PYTHON ??
-  path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+import { openHealthyPanel, runPython } from './helpers';
 
 /**
  * Log runs with the plain mlflow client: three flat runs and a parent
@@ -29,19 +24,8 @@ async function openRuns(
   page: Page,
   experimentName: string
 ): Promise<{ panel: Locator; runs: Locator }> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('trackside:open-panel');
-  });
-  const panel = page.getByRole('region', { name: 'Trackside' });
-  await expect(panel.locator('.jp-Trackside-StatusHealth')).toHaveText(
-    'healthy',
-    { timeout: 120_000 }
-  );
-  const status = await (await page.request.get('/trackside/api/status')).json();
-  execFileSync(python, ['-c', LOG_RUNS, status.tracking_uri, experimentName], {
-    stdio: 'inherit',
-    timeout: 120_000
-  });
+  const { panel, trackingUri } = await openHealthyPanel(page);
+  runPython(LOG_RUNS, [trackingUri, experimentName]);
   const experiment = panel.getByRole('button', {
     name: experimentName,
     exact: true

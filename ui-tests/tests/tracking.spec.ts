@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { openHealthyPanel } from './helpers';
 
 /**
  * The notebook integration: "Track" toggle, auto-capture of a tracked
@@ -56,10 +57,7 @@ test.describe('Tracking a notebook', () => {
     ).toBeVisible();
 
     // Both runs reach the panel, with the captured values.
-    await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('trackside:open-panel');
-    });
-    const panel = page.getByRole('region', { name: 'Trackside' });
+    const { panel } = await openHealthyPanel(page);
     const experiment = panel.getByRole('button', {
       name: 'galata-tracked',
       exact: true
