@@ -29,6 +29,9 @@ class ProbeResult:
 def port_is_free(host: str, port: int) -> bool:
     """True when nothing accepts connections on ``host:port`` and we may bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As a server binds (uvicorn does): connections of a stopped server that linger
+        # in TIME_WAIT do not make the port unusable; a listening socket still does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

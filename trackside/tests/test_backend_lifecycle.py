@@ -138,6 +138,22 @@ async def test_adopts_a_running_mlflow_server(tmp_path, backend_root):
         assert existing.process.poll() is None, "an adopted server is not ours to stop"
 
 
+def test_a_port_in_time_wait_is_free_but_a_listening_one_is_not():
+    from trackside.server.probe import port_is_free
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        assert not port_is_free("127.0.0.1", port)
+        accepted.close()  # the server side closes first: its port enters TIME_WAIT
+        client.close()
+    assert port_is_free("127.0.0.1", port)
+
+
 def test_default_port_is_5000():
     from trackside.server.app import Trackside
 
