@@ -234,8 +234,30 @@ describe('RunDetail', () => {
     expect(model.view.kind).toBe('list');
   });
 
+  it('also charts keys that stream live before MLflow has them', async () => {
+    store.append('abc123', 'live_only', {
+      steps: [0],
+      timestamps: [1],
+      values: [0.75]
+    });
+    await inView(async () => {
+      render(true);
+      await waitFor(
+        () => widget.node.querySelectorAll('.jp-Trackside-Chart').length === 3
+      );
+      expect(widget.node.textContent).toContain('live_only: 1 run');
+    });
+  });
+
   it('draws one chart per metric key, loading its history', async () => {
-    // Charts are created when scrolled into view: everything is in view.
+    await inView(drawsCharts);
+  });
+
+  /**
+   * Run `body` with every chart "scrolled into view" (charts are created
+   * only when visible).
+   */
+  async function inView(body: () => Promise<void>): Promise<void> {
     const original = globalThis.IntersectionObserver;
     globalThis.IntersectionObserver = class {
       constructor(private _callback: IntersectionObserverCallback) {}
@@ -250,11 +272,11 @@ describe('RunDetail', () => {
       }
     } as unknown as typeof IntersectionObserver;
     try {
-      await drawsCharts();
+      await body();
     } finally {
       globalThis.IntersectionObserver = original;
     }
-  });
+  }
 
   async function drawsCharts(): Promise<void> {
     render(true);

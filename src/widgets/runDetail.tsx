@@ -118,7 +118,13 @@ export function RunDetail(props: {
   const info = run.info;
   const name = Format.runName(info);
   const duration = Format.runDurationMs(info, now);
-  const keys = Array.from(new Set(run.data.metrics.map(m => m.key))).sort();
+  // Keys MLflow holds, and keys already streaming live that it may not hold yet.
+  const keys = Array.from(
+    new Set([
+      ...run.data.metrics.map(m => m.key),
+      ...(services.store?.keys(info.run_id) ?? [])
+    ])
+  ).sort();
 
   return (
     <section
