@@ -263,17 +263,7 @@ export class TracksideClient implements ITracksideService {
       init.signal = options.signal;
     }
 
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(url, init, settings);
-    } catch (reason) {
-      throw new TracksideRequestError({
-        status: 0,
-        errorCode: TracksideRequestError.NETWORK_ERROR,
-        message: reason instanceof Error ? reason.message : String(reason),
-        url
-      });
-    }
+    const response = await Private.send(url, init, settings);
     if (!response.ok) {
       throw Private.responseError(response, await response.text(), url);
     }
@@ -302,17 +292,7 @@ export class TracksideClient implements ITracksideService {
       init.headers = { 'Content-Type': 'application/json' };
     }
 
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(url, init, settings);
-    } catch (reason) {
-      throw new TracksideRequestError({
-        status: 0,
-        errorCode: TracksideRequestError.NETWORK_ERROR,
-        message: reason instanceof Error ? reason.message : String(reason),
-        url
-      });
-    }
+    const response = await Private.send(url, init, settings);
 
     const text = await response.text();
     if (!response.ok) {
@@ -369,6 +349,27 @@ export namespace TracksideClient {
 }
 
 namespace Private {
+  /**
+   * Send a request; a network failure becomes a `TracksideRequestError`
+   * with status 0.
+   */
+  export async function send(
+    url: string,
+    init: RequestInit,
+    settings: ServerConnection.ISettings
+  ): Promise<Response> {
+    try {
+      return await ServerConnection.makeRequest(url, init, settings);
+    } catch (reason) {
+      throw new TracksideRequestError({
+        status: 0,
+        errorCode: TracksideRequestError.NETWORK_ERROR,
+        message: reason instanceof Error ? reason.message : String(reason),
+        url
+      });
+    }
+  }
+
   /**
    * MLflow's server rejects a search body without `max_results` (it reads the
    * missing field as 0), so one is always sent; 1000 is MLflow's own default.
