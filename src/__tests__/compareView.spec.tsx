@@ -2,11 +2,14 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
+import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
 import { Normalize } from '../services/normalize';
 import { ITracksideService } from '../tokens';
+import { chartSpecs } from '../widgets/compareCharts';
 import { CompareView } from '../widgets/compareView';
 import { waitFor } from './fakeServer';
+import { inView } from './inView';
 
 /**
  * A recording stand-in for Plotly (jsdom has no SVG layout).
@@ -82,6 +85,7 @@ const RUNS = {
 describe('CompareView', () => {
   let model: TracksideModel;
   let widget: Widget;
+  let store: SeriesStore;
 
   beforeEach(async () => {
     mockPlotly.calls.length = 0;
@@ -93,14 +97,23 @@ describe('CompareView', () => {
           throw new Error(`Run '${id}' not found`);
         }
         return found;
+      },
+      getMetricHistoryArrow: async () => {
+        throw new Error('no history in this test');
       }
     } as unknown as ITracksideService;
+    store = new SeriesStore();
     model = new TracksideModel({ service });
     model.showCompare(['a', 'b', 'c', 'gone']);
+    await render();
+  });
+
+  async function render(): Promise<void> {
     widget = ReactWidget.create(
       <CompareView
         model={model}
         runIds={['a', 'b', 'c', 'gone']}
+        services={{ store, translator: nullTranslator }}
         trans={nullTranslator.load('jupyterlab_trackside')}
       />
     );
@@ -108,11 +121,12 @@ describe('CompareView', () => {
     await waitFor(
       () => widget.node.querySelector('.jp-Trackside-CompareTable') !== null
     );
-  });
+  }
 
   afterEach(() => {
     widget.dispose();
     model.dispose();
+    store.dispose();
   });
 
   const cellTexts = (key: string) => {
@@ -204,11 +218,57 @@ describe('CompareView', () => {
     expect(mockPlotly.purged).toEqual(expect.arrayContaining(nodes));
   });
 
+  it('overlays the runs in one chart per metric key', async () => {
+    const charts = () =>
+      Array.from(widget.node.querySelectorAll('.jp-Trackside-Chart')).map(
+        chart => chart.getAttribute('aria-label')
+      );
+    widget.dispose();
+    await inView(async () => {
+      await render();
+      await waitFor(() => charts().length === 2);
+    });
+    expect(charts()).toEqual(['Chart of acc', 'Chart of rmse']);
+    const rmse = widget.node.querySelectorAll('.jp-Trackside-Chart')[1];
+    const summary = () =>
+      document.getElementById(rmse.getAttribute('aria-describedby')!)
+        ?.textContent ?? '';
+    const points = (values: number[]) => ({
+      steps: values.map((_, step) => step),
+      timestamps: values.map((_, step) => 1000 + step),
+      values
+    });
+    store.append('a', 'rmse', points([0.9, 0.5]));
+    store.append('b', 'rmse', points([0.8, 0.4, 0.2]));
+    store.flush();
+    await waitFor(() => summary().includes('(step 2)'));
+    expect(summary()).toBe(
+      `rmse: 3 runs; last values: first 0.5 (step 1), ${XSS} 0.2 (step 2), third no points`
+    );
+    expect(widget.node.querySelector('img')).toBeNull();
+  });
+
   it('goes back to the list', () => {
     const back = Array.from(widget.node.querySelectorAll('button')).find(
       b => b.textContent === 'Back to runs'
     )!;
     back.click();
     expect(model.view).toEqual({ kind: 'list' });
+  });
+});
+
+describe('chartSpecs', () => {
+  it('gives each key the runs that logged it, live keys included', () => {
+    const specs = chartSpecs([RUNS.a, RUNS.b], runId =>
+      runId === 'b' ? ['val_loss', 'rmse'] : []
+    );
+    expect(
+      specs.map(spec => [spec.key, spec.runs.map(run => run.runId)])
+    ).toEqual([
+      ['acc', ['a', 'b']],
+      ['rmse', ['a', 'b']],
+      ['val_loss', ['b']]
+    ]);
+    expect(specs[0].runs[1].name).toBe(XSS);
   });
 });

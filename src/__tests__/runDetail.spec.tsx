@@ -13,6 +13,7 @@ import {
   RunDetail
 } from '../widgets/runDetail';
 import { waitFor } from './fakeServer';
+import { inView } from './inView';
 
 // No canvas in jsdom: a Plotly that records what it is asked to draw.
 const drawn: Array<ReadonlyArray<Record<string, unknown>>> = [];
@@ -252,31 +253,6 @@ describe('RunDetail', () => {
   it('draws one chart per metric key, loading its history', async () => {
     await inView(drawsCharts);
   });
-
-  /**
-   * Run `body` with every chart "scrolled into view" (charts are created
-   * only when visible).
-   */
-  async function inView(body: () => Promise<void>): Promise<void> {
-    const original = globalThis.IntersectionObserver;
-    globalThis.IntersectionObserver = class {
-      constructor(private _callback: IntersectionObserverCallback) {}
-      observe(target: Element) {
-        this._callback(
-          [{ isIntersecting: true, target } as IntersectionObserverEntry],
-          this as unknown as IntersectionObserver
-        );
-      }
-      disconnect() {
-        // Nothing to release.
-      }
-    } as unknown as typeof IntersectionObserver;
-    try {
-      await body();
-    } finally {
-      globalThis.IntersectionObserver = original;
-    }
-  }
 
   async function drawsCharts(): Promise<void> {
     render(true);

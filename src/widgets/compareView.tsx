@@ -4,9 +4,11 @@ import * as React from 'react';
 import { escapePlotlyText } from '../charts/plotly';
 import { TracksideModel } from '../models/tracksideModel';
 import { IRun } from '../tokens';
+import { CompareCharts } from './compareCharts';
 import { CompareData } from './compareData';
 import { ComparePlot } from './comparePlot';
 import { Format } from './format';
+import { IChartServices } from './metricChartGrid';
 
 /**
  * The properties of the compare view.
@@ -14,6 +16,11 @@ import { Format } from './format';
 export interface ICompareViewProps {
   model: TracksideModel;
   runIds: ReadonlyArray<string>;
+  /**
+   * The series store and friends for the overlaid metric curves; without a
+   * store, no curves.
+   */
+  services?: IChartServices | null;
   trans: TranslationBundle;
 }
 
@@ -21,12 +28,13 @@ export interface ICompareViewProps {
  * Runs side by side: a table of params and metrics (differences only on
  * demand, the best value of each metric highlighted, lower or higher is
  * better chosen per metric), a parallel-coordinates plot of the params
- * against a chosen metric and a scatter of a param against a metric.
+ * against a chosen metric, a scatter of a param against a metric, and one
+ * chart per metric key with the runs' curves overlaid.
  *
  * Run data is rendered as text; the plots get escaped strings only.
  */
 export function CompareView(props: ICompareViewProps): JSX.Element {
-  const { model, runIds, trans } = props;
+  const { model, runIds, services, trans } = props;
   const [runs, setRuns] = React.useState<IRun[] | null>(null);
   const [failures, setFailures] = React.useState<string[]>([]);
   const key = runIds.join('\n');
@@ -100,7 +108,17 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
           {trans.__('No runs to compare.')}
         </p>
       ) : (
-        <CompareBody model={model} runs={runs} trans={trans} />
+        <>
+          <CompareBody model={model} runs={runs} trans={trans} />
+          {services ? (
+            <CompareCharts
+              runs={runs}
+              service={model.service}
+              services={services}
+              trans={trans}
+            />
+          ) : null}
+        </>
       )}
     </section>
   );

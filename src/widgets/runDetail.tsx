@@ -1,35 +1,25 @@
-import { JupyterFrontEnd } from '@jupyterlab/application';
-import { IThemeManager, MainAreaWidget } from '@jupyterlab/apputils';
 import { PageConfig, PathExt } from '@jupyterlab/coreutils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
-import { MetricChart } from '../charts/metricChart';
 import { TracksideModel } from '../models/tracksideModel';
-import { BackfillScheduler } from '../stream/backfill';
-import {
-  IArtifactList,
-  IRun,
-  IRunTag,
-  ISeriesStore,
-  ITracksideService
-} from '../tokens';
+import { IArtifactList, IRun, IRunTag, ITracksideService } from '../tokens';
 import { Format } from './format';
 import { useIsActive, useNow } from './hooks';
-import { LuminoHost } from './runDetailChart';
+import {
+  IChartServices,
+  MetricChartGrid,
+  useBackfill
+} from './metricChartGrid';
 
 /**
  * What the run detail needs beyond the panel model: the series store for
  * the charts, the commands to open notebooks, the shell for charts opened in
  * the main area. Without a store, the detail shows no charts.
  */
-export interface IRunDetailServices {
-  readonly store?: ISeriesStore | null;
+export interface IRunDetailServices extends IChartServices {
   readonly commands?: CommandRegistry | null;
-  readonly shell?: JupyterFrontEnd.IShell | null;
-  readonly themeManager?: IThemeManager | null;
-  readonly translator: ITranslator;
 }
 
 /**
@@ -125,6 +115,7 @@ export function RunDetail(props: {
       ...(services.store?.keys(info.run_id) ?? [])
     ])
   ).sort();
+  const chartRuns = [{ runId: info.run_id, name, startTime: info.start_time }];
 
   return (
     <section
@@ -202,25 +193,14 @@ export function RunDetail(props: {
               trans={trans}
             />
             {services.store ? (
-              <div className="jp-Trackside-DetailCharts">
-                {keys.map(key => (
-                  <LuminoHost
-                    key={`${run.info.run_id}|${key}`}
-                    className="jp-Trackside-ChartHost"
-                    placeholder={trans.__('Chart of %1', key)}
-                    create={() =>
-                      createChart({
-                        key,
-                        run,
-                        store: services.store!,
-                        service,
-                        backfill,
-                        services
-                      })
-                    }
-                  />
-                ))}
-              </div>
+              <MetricChartGrid
+                charts={keys.map(key => ({ key, runs: chartRuns }))}
+                store={services.store}
+                service={service}
+                backfill={backfill}
+                services={services}
+                trans={trans}
+              />
             ) : null}
           </>
         )}
@@ -258,128 +238,9 @@ export function RunDetail(props: {
 }
 
 /**
- * Create the chart of one metric key of a run.
- */
-function createChart(options: {
-  key: string;
-  run: IRun;
-  store: ISeriesStore;
-  service: ITracksideService;
-  backfill: BackfillScheduler | null;
-  services: IRunDetailServices;
-}): MetricChart {
-  const { key, run, store, service, backfill, services } = options;
-  const runs = [
-    {
-      runId: run.info.run_id,
-      name: Format.runName(run.info),
-      startTime: run.info.start_time
-    }
-  ];
-  const shell = services.shell ?? null;
-  return new MetricChart({
-    key,
-    runs,
-    store,
-    service,
-    translator: services.translator,
-    themeManager: services.themeManager,
-    requestBackfill: backfill
-      ? (runId, metricKey) => backfill.request(runId, metricKey)
-      : undefined,
-    openInMainArea: shell
-      ? chart => openChartInMainArea(chart, { store, service, services })
-      : null
-  });
-}
-
-/**
- * Open a larger copy of a chart in the main area.
- */
-export function openChartInMainArea(
-  chart: MetricChart,
-  options: {
-    store: ISeriesStore;
-    service: ITracksideService;
-    services: IRunDetailServices;
-  }
-): MainAreaWidget<MetricChart> {
-  const { store, service, services } = options;
-  const trans = services.translator.load('jupyterlab_trackside');
-  const copy = new MetricChart({
-    key: chart.key,
-    runs: chart.runs,
-    store,
-    service,
-    translator: services.translator,
-    themeManager: services.themeManager,
-    options: chart.options,
-    showTitle: true
-  });
-  copy.addClass('jp-mod-large');
-  const widget = new MainAreaWidget({ content: copy });
-  widget.addClass('jp-Trackside-ChartPanel');
-  const names = chart.runs.map(run => run.name).join(', ');
-  widget.title.label = trans.__('%1 · %2', chart.key, names);
-  widget.title.caption = trans.__('Metric %1 of %2', chart.key, names);
-  widget.title.closable = true;
-  services.shell?.add(widget, 'main');
-  services.shell?.activateById(widget.id);
-  return widget;
-}
-
-/**
- * A backfill scheduler shared by the charts of the detail (no debounce:
- * the run's history is loaded as soon as a chart appears).
- */
-function useBackfill(
-  store: ISeriesStore | null,
-  service: ITracksideService
-): BackfillScheduler | null {
-  // Created during render, so that charts created in the first commit can
-  // already ask for their history.
-  const ref = React.useRef<{
-    scheduler: BackfillScheduler;
-    store: ISeriesStore;
-    service: ITracksideService;
-  } | null>(null);
-  const current = ref.current;
-  if (
-    store &&
-    (!current ||
-      current.store !== store ||
-      current.service !== service ||
-      current.scheduler.isDisposed)
-  ) {
-    current?.scheduler.dispose();
-    ref.current = {
-      scheduler: new BackfillScheduler({
-        store,
-        client: service,
-        debounce: 0,
-        maxPoints: RunDetail.BACKFILL_MAX_POINTS
-      }),
-      store,
-      service
-    };
-  }
-  const scheduler = store ? (ref.current?.scheduler ?? null) : null;
-  React.useEffect(() => {
-    return () => scheduler?.dispose();
-  }, [scheduler]);
-  return scheduler;
-}
-
-/**
  * A namespace for `RunDetail` statics.
  */
 export namespace RunDetail {
-  /**
-   * Points per series loaded for the charts (first/last/min/max per
-   * bucket above it); a zoom loads its range at full fidelity.
-   */
-  export const BACKFILL_MAX_POINTS = 8192;
-
   /**
    * How often a running run is refreshed while the detail is shown (ms).
    */

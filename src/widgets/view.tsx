@@ -64,7 +64,12 @@ export class TracksideView extends ReactWidget {
             }
             if (view.kind === 'compare') {
               return (
-                <CompareView model={model} runIds={view.runIds} trans={trans} />
+                <CompareView
+                  model={model}
+                  runIds={view.runIds}
+                  services={this._detailServices}
+                  trans={trans}
+                />
               );
             }
             return (

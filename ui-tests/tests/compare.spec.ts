@@ -21,7 +21,13 @@ for name, alpha, solver, rmse, acc in [
     with mlflow.start_run(run_name=name):
         mlflow.log_params({"alpha": alpha, "solver": solver, "seed": 7})
         mlflow.log_metrics({"rmse": rmse, "accuracy": acc})
+        for step in range(10):
+            mlflow.log_metric("loss", rmse * 10 / (step + 1), step=step)
 `;
+
+// Galata's user mock routes /.*\/api\/me.*/, which also catches
+// /trackside/api/metrics/history (the curves' backfill).
+test.use({ mockUser: false });
 
 test.describe('Trackside compare view', () => {
   test('compares 3 runs: table, best values, plots, run data as text', async ({
@@ -122,6 +128,26 @@ test.describe('Trackside compare view', () => {
     await expect(
       compare.locator('.jp-mod-parcoords svg').getByText(XSS)
     ).not.toHaveCount(0);
+
+    // One chart per metric key, the three runs' curves overlaid.
+    const curves = compare.getByRole('region', {
+      name: 'Metric curves of 3 runs'
+    });
+    const loss = curves.getByRole('figure', { name: 'Chart of loss' });
+    await curves
+      .locator('.jp-Trackside-ChartHost')
+      .filter({ hasText: 'loss' })
+      .scrollIntoViewIfNeeded();
+    await expect(loss).toHaveAccessibleDescription(
+      `loss: 3 runs; last values: ridge-a 0.41 (step 9), ridge-b 0.27 (step 9), ${XSS} 0.35 (step 9)`,
+      { timeout: 60_000 }
+    );
+    await expect(loss.locator('.scatterlayer .trace')).toHaveCount(3);
+    await expect(loss.locator('.legend .traces')).toHaveText([
+      'ridge-a',
+      'ridge-b',
+      XSS
+    ]);
 
     // Nothing anywhere turned the probe into an element.
     expect(await page.locator('img[src="x"]').count()).toBe(0);

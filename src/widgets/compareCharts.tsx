@@ -1,0 +1,82 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+import { IRun, ITracksideService } from '../tokens';
+import { Format } from './format';
+import {
+  IChartServices,
+  IChartSpec,
+  MetricChartGrid,
+  useBackfill
+} from './metricChartGrid';
+
+/**
+ * The metric curves of compared runs: one chart per metric key with every
+ * run that logged it overlaid, live for runs still streaming.
+ */
+export function CompareCharts(props: {
+  runs: ReadonlyArray<IRun>;
+  service: ITracksideService;
+  services: IChartServices;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { runs, service, services, trans } = props;
+  const store = services.store ?? null;
+  const backfill = useBackfill(store, service);
+  const charts = React.useMemo(
+    () => chartSpecs(runs, (runId: string) => store?.keys(runId) ?? []),
+    [runs, store]
+  );
+  if (!store || charts.length === 0) {
+    return null;
+  }
+  return (
+    <section
+      className="jp-Trackside-CompareCharts"
+      aria-label={trans.__('Metric curves of %1 runs', runs.length)}
+    >
+      <h4 className="jp-Trackside-CompareChartsTitle">
+        {trans.__('Metric curves')}
+      </h4>
+      <MetricChartGrid
+        charts={charts}
+        store={store}
+        service={service}
+        backfill={backfill}
+        services={services}
+        trans={trans}
+      />
+    </section>
+  );
+}
+
+/**
+ * One chart per metric key (sorted), each with the runs that logged it
+ * (in MLflow, or live in the series store), in the order of `runs`.
+ */
+export function chartSpecs(
+  runs: ReadonlyArray<IRun>,
+  liveKeys: (runId: string) => ReadonlyArray<string>
+): IChartSpec[] {
+  const byKey = new Map<string, IRun[]>();
+  for (const run of runs) {
+    const keys = new Set([
+      ...run.data.metrics.map(metric => metric.key),
+      ...liveKeys(run.info.run_id)
+    ]);
+    for (const key of keys) {
+      const list = byKey.get(key) ?? [];
+      list.push(run);
+      byKey.set(key, list);
+    }
+  }
+  return Array.from(byKey.keys())
+    .sort()
+    .map(key => ({
+      key,
+      runs: byKey.get(key)!.map(run => ({
+        runId: run.info.run_id,
+        name: Format.runName(run.info),
+        startTime: run.info.start_time
+      }))
+    }));
+}
