@@ -43,7 +43,10 @@ class FakeKernel {
   comms = new Map<string, FakeComm>();
   kernelComms: Record<string, { target_name: string }> = {};
   statusChanged = new Signal<FakeKernel, Kernel.Status>(this);
+  iopubMessage = new Signal<FakeKernel, KernelMessage.IIOPubMessage>(this);
   isDisposed = false;
+  /** A busy kernel answers comm info only after its running cell. */
+  commInfoBlocked = false;
 
   registerCommTarget(name: string, callback: Target): void {
     this.registered.push(name);
@@ -56,6 +59,9 @@ class FakeKernel {
     }
   }
   async requestCommInfo(): Promise<KernelMessage.ICommInfoReplyMsg> {
+    if (this.commInfoBlocked) {
+      return new Promise(() => undefined);
+    }
     return {
       content: { status: 'ok', comms: this.kernelComms }
     } as unknown as KernelMessage.ICommInfoReplyMsg;
@@ -67,6 +73,22 @@ class FakeKernel {
     const comm = new FakeComm(target, id);
     this.comms.set(id, comm);
     return comm;
+  }
+  /**
+   * A comm message on IOPub, as the connection handles it: to the comm
+   * with that id if there is one (else dropped), then to `iopubMessage`.
+   */
+  broadcast(
+    commId: string,
+    data: Record<string, unknown>,
+    buffers: (ArrayBuffer | ArrayBufferView)[] = []
+  ): void {
+    this.comms.get(commId)?.receive(data, buffers);
+    this.iopubMessage.emit({
+      header: { msg_type: 'comm_msg' },
+      content: { comm_id: commId, data },
+      buffers
+    } as unknown as KernelMessage.IIOPubMessage);
   }
   /** The kernel opens a comm to the frontend. */
   open(seq = 1, id = `comm-${this.comms.size + 1}`): FakeComm {
@@ -124,6 +146,7 @@ function points(
   return {
     data: {
       type: 'points',
+      stream: METRICS_TARGET,
       seq,
       decimated: false,
       points: rows.length,
@@ -291,6 +314,27 @@ describe('MetricCommChannel', () => {
     comm.receive(m.data, m.buffers);
     await channel.processed;
     expect(Array.from(store.get('run-a', 'loss')!.steps)).toEqual([42]);
+    expect(backfill.requests).toEqual(['run-a/loss']);
+    channel.dispose();
+  });
+
+  it('adopts the comm from its messages while the kernel is busy (page reload)', async () => {
+    const kernel = new FakeKernel('1');
+    kernel.commInfoBlocked = true;
+    const channel = channelFor(new FakeSessionContext(kernel));
+    await Promise.resolve();
+    // Another extension's comm message is left alone.
+    kernel.broadcast('not-ours', { type: 'points', seq: 1 });
+    expect(kernel.comms.size).toBe(0);
+
+    const first = points(41);
+    kernel.broadcast('comm-old', first.data, first.buffers);
+    expect(Array.from(kernel.comms.keys())).toEqual(['comm-old']);
+    const second = points(42);
+    kernel.broadcast('comm-old', second.data, second.buffers);
+    await channel.processed;
+    expect(Array.from(store.get('run-a', 'loss')!.steps)).toEqual([41, 42]);
+    // Points were missed before the adoption: the series is backfilled.
     expect(backfill.requests).toEqual(['run-a/loss']);
     channel.dispose();
   });

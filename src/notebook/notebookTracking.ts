@@ -110,6 +110,7 @@ export class NotebookTracking implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    window.clearTimeout(this._applyTimer);
     Signal.clearData(this);
   }
 
@@ -161,11 +162,31 @@ export class NotebookTracking implements IDisposable {
       status === 'starting'
     ) {
       this._pendingApply = true;
-    } else if (status === 'idle' && this._pendingApply) {
-      // A new or restarted kernel is ready: Trackside must be loaded again.
-      this._pendingApply = false;
-      void this._apply();
+      // After a restart by another client or the REST API, the page only
+      // reconnects: the kernel's 'idle' may come before the new websocket
+      // (or only as the reply status of an untracked kernel_info request,
+      // which the connection ignores), so do not wait for it forever. The
+      // request is queued by the connection until it is connected again.
+      window.clearTimeout(this._applyTimer);
+      this._applyTimer = window.setTimeout(
+        () => this._applyPending(),
+        NotebookTracking.RESTART_SETTLE_MS
+      );
+    } else if (status === 'idle') {
+      this._applyPending();
     }
+  }
+
+  /**
+   * Load Trackside in a new or restarted kernel, once.
+   */
+  private _applyPending(): void {
+    window.clearTimeout(this._applyTimer);
+    if (!this._pendingApply || this.isDisposed) {
+      return;
+    }
+    this._pendingApply = false;
+    void this._apply();
   }
 
   private _metadata(): ITracksideMetadata {
@@ -183,6 +204,7 @@ export class NotebookTracking implements IDisposable {
   private _isDisposed = false;
   private _isReady = false;
   private _pendingApply = false;
+  private _applyTimer = 0;
   private _stateChanged = new Signal<this, void>(this);
   private _failed = new Signal<this, string>(this);
 }
@@ -191,6 +213,12 @@ export class NotebookTracking implements IDisposable {
  * A namespace for `NotebookTracking` statics.
  */
 export namespace NotebookTracking {
+  /**
+   * How long after the last restart status Trackside is loaded again when
+   * no 'idle' status came first (ms).
+   */
+  export const RESTART_SETTLE_MS = 1000;
+
   /**
    * The settings that apply to every notebook.
    */

@@ -30,7 +30,9 @@ export interface IBackfillRequester {
  * Registers the `trackside.metrics` comm target on every kernel connection
  * as soon as it exists (before the kernel can open the comm), again after
  * restarts and kernel changes, reattaches to a comm the kernel already has
- * open (page reload), and removes the target on dispose. Messages are
+ * open (page reload: from the kernel's comm info, or from the comm's first
+ * message when a running cell delays that answer), and removes the target
+ * on dispose. Messages are
  * decoded in order into the series store; a `seq` gap, a comm (re)open
  * after a restart or kernel change, a reattach, lost points and decimated
  * messages ask for backfills.
@@ -101,6 +103,7 @@ export class MetricCommChannel implements IDisposable {
     this._everAttached = true;
     kernel.registerCommTarget(METRICS_TARGET, this._onCommOpen);
     kernel.statusChanged.connect(this._onStatusChanged, this);
+    kernel.iopubMessage.connect(this._onIOPubMessage, this);
     void this._reattach(kernel);
   }
 
@@ -113,6 +116,7 @@ export class MetricCommChannel implements IDisposable {
       return;
     }
     kernel.statusChanged.disconnect(this._onStatusChanged, this);
+    kernel.iopubMessage.disconnect(this._onIOPubMessage, this);
     if (!kernel.isDisposed) {
       kernel.removeCommTarget(METRICS_TARGET, this._onCommOpen);
     }
@@ -158,6 +162,35 @@ export class MetricCommChannel implements IDisposable {
       // Messages were missed: the next ones backfill their series.
       this._use(comm, null, true);
     }
+  }
+
+  /**
+   * Adopt the stream's comm from its first message this page sees, when the
+   * kernel opened it before this page existed (a reload while a cell runs:
+   * the `comm_info_request` of `_reattach` waits behind the running cell).
+   * The connection has already dropped the message for want of a comm with
+   * that id, so it is handled here.
+   */
+  private _onIOPubMessage(
+    kernel: Kernel.IKernelConnection,
+    msg: KernelMessage.IIOPubMessage
+  ): void {
+    if (
+      this._isDisposed ||
+      this._comm ||
+      kernel !== this._kernel ||
+      msg.header.msg_type !== 'comm_msg'
+    ) {
+      return;
+    }
+    const content = (msg as KernelMessage.ICommMsgMsg).content;
+    const data = content.data as { stream?: unknown } | undefined;
+    if (data?.stream !== METRICS_TARGET || kernel.hasComm(content.comm_id)) {
+      return;
+    }
+    const comm = kernel.createComm(METRICS_TARGET, content.comm_id);
+    this._use(comm, null, true);
+    comm.onMsg(msg as KernelMessage.ICommMsgMsg);
   }
 
   private _onCommOpen = (

@@ -12,6 +12,7 @@ reopened (with a back-off) when the frontend closes it. Each message::
 
     data = {
         "type": "points",
+        "stream": "trackside.metrics",  # lets a reloaded page adopt the comm
         "seq": int,             # +1 per message, starting at 1
         "decimated": bool,      # True: display points, first/last/min/max per bucket
         "points": int,          # rows in the buffer
@@ -238,6 +239,7 @@ class MetricStream:
         self.seq += 1
         data: dict[str, Any] = {
             "type": "points",
+            "stream": TARGET_NAME,
             "seq": self.seq,
             "decimated": decimated,
             "points": len(columns),

@@ -174,7 +174,13 @@ def test_exact_points_below_budget_with_the_wire_schema(kernel: Kernel) -> None:
 
     (msg,) = kernel.points_messages()
     data = msg["content"]["data"]
-    assert data == {"type": "points", "seq": 1, "decimated": False, "points": 5}
+    assert data == {
+        "type": "points",
+        "stream": "trackside.metrics",
+        "seq": 1,
+        "decimated": False,
+        "points": 5,
+    }
     assert len(msg["buffers"]) == 1
     assert_single_batch_stream(bytes(msg["buffers"][0]))
     table = read_table(msg)

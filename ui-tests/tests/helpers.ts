@@ -1,7 +1,7 @@
 /**
  * Shared steps of the Galata tests.
  */
-import { expect } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
@@ -44,4 +44,120 @@ export function runPython(code: string, args: string[]): void {
     stdio: 'inherit',
     timeout: 120_000
   });
+}
+
+/**
+ * The id of the current notebook's kernel ('' when there is none).
+ */
+export async function currentKernelId(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext?: { session: { kernel: { id: string } | null } | null };
+    };
+    return widget.sessionContext?.session?.kernel?.id ?? '';
+  });
+}
+
+/**
+ * The status of the current notebook's kernel ('' when there is none).
+ */
+export async function currentKernelStatus(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext?: {
+        session: { kernel: { status: string } | null } | null;
+      };
+    };
+    return widget.sessionContext?.session?.kernel?.status ?? '';
+  });
+}
+
+/**
+ * Restart the current notebook's kernel. Through the REST API: in Galata,
+ * JupyterLab's own restart command fails on an answer it does not expect
+ * ("Invalid response: 201").
+ */
+export async function restartKernel(page: Page): Promise<void> {
+  const kernelId = await currentKernelId(page);
+  expect(kernelId).not.toBe('');
+  const restart = await page.request.post(`/api/kernels/${kernelId}/restart`);
+  expect(restart.ok()).toBe(true);
+}
+
+/**
+ * Ask the current notebook's kernel whether Trackside's extension is loaded
+ * in it: 'True', 'False', or why it could not be asked.
+ */
+export async function tracksideLoaded(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext: { session: { kernel: any } | null };
+    };
+    const kernel = widget.sessionContext.session?.kernel;
+    if (!kernel || kernel.status !== 'idle') {
+      return `kernel not ready: ${kernel?.status}`;
+    }
+    let text = '';
+    const future = kernel.requestExecute({
+      code: "print('trackside' in get_ipython().extension_manager.loaded)",
+      store_history: false
+    });
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === 'stream') {
+        text += msg.content.text;
+      }
+    };
+    await future.done;
+    return text.trim();
+  });
+}
+
+/**
+ * Turn tracking on for the current notebook with its toolbar toggle.
+ */
+export async function trackNotebook(page: Page): Promise<void> {
+  const track = page.getByRole('button', { name: 'Track', exact: true });
+  await expect(track).toHaveAttribute('aria-pressed', 'false');
+  await track.click();
+  await expect(track).toHaveAttribute('aria-pressed', 'true');
+}
+
+/**
+ * Start running a notebook cell without waiting for it to finish.
+ */
+export async function startCell(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<void> {
+  await page.notebook.selectCells(index);
+  await page.evaluate(() => {
+    void window.jupyterapp.commands.execute('notebook:run-cell');
+  });
+}
+
+/**
+ * Set a code cell's source through the notebook model (typing it into the
+ * editor would auto-indent multi-line blocks). Adds cells as needed.
+ */
+export async function setCellSource(
+  page: IJupyterLabPageFixture,
+  index: number,
+  source: string
+): Promise<void> {
+  while ((await page.notebook.getCellCount()) <= index) {
+    await page.notebook.addCell('code', '');
+  }
+  await page.evaluate(
+    ({ index, source }) => {
+      const panel = window.jupyterapp.shell.currentWidget as unknown as {
+        content: {
+          model: {
+            cells: { get(i: number): { sharedModel: any } };
+          };
+        };
+      };
+      panel.content.model.cells.get(index).sharedModel.setSource(source);
+    },
+    { index, source }
+  );
 }

@@ -1,5 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
-import { openHealthyPanel } from './helpers';
+import {
+  openHealthyPanel,
+  restartKernel,
+  trackNotebook,
+  tracksideLoaded
+} from './helpers';
 
 /**
  * The notebook integration: "Track" toggle, auto-capture of a tracked
@@ -10,10 +15,7 @@ test.describe('Tracking a notebook', () => {
     page
   }) => {
     await page.notebook.createNew('tracked.ipynb');
-    const track = page.getByRole('button', { name: 'Track', exact: true });
-    await expect(track).toHaveAttribute('aria-pressed', 'false');
-    await track.click();
-    await expect(track).toHaveAttribute('aria-pressed', 'true');
+    await trackNotebook(page);
     const metadata = await page.evaluate(() => {
       const widget = window.jupyterapp.shell.currentWidget as unknown as {
         model: { getMetadata(key: string): unknown };
@@ -77,41 +79,10 @@ test.describe('Tracking a notebook', () => {
       timeout: 30_000
     });
 
-    // After a kernel restart, tracking is applied to the new kernel. The
-    // restart goes through the REST API: in Galata, JupyterLab's own restart
-    // command fails on an answer it does not expect ("Invalid response: 201").
-    const kernelId = await page.evaluate(() => {
-      const widget = window.jupyterapp.shell.currentWidget as unknown as {
-        sessionContext: { session: { kernel: { id: string } | null } | null };
-      };
-      return widget.sessionContext.session?.kernel?.id ?? '';
-    });
-    expect(kernelId).not.toBe('');
-    const restart = await page.request.post(`/api/kernels/${kernelId}/restart`);
-    expect(restart.ok()).toBe(true);
-    // Ask the new kernel directly whether Trackside is loaded in it.
-    const isLoaded = () =>
-      page.evaluate(async () => {
-        const widget = window.jupyterapp.shell.currentWidget as unknown as {
-          sessionContext: { session: { kernel: any } | null };
-        };
-        const kernel = widget.sessionContext.session?.kernel;
-        if (!kernel || kernel.status !== 'idle') {
-          return `kernel not ready: ${kernel?.status}`;
-        }
-        let text = '';
-        const future = kernel.requestExecute({
-          code: "print('trackside' in get_ipython().extension_manager.loaded)",
-          store_history: false
-        });
-        future.onIOPub = (msg: any) => {
-          if (msg.header.msg_type === 'stream') {
-            text += msg.content.text;
-          }
-        };
-        await future.done;
-        return text.trim();
-      });
-    await expect.poll(isLoaded, { timeout: 60_000 }).toBe('True');
+    // After a kernel restart, tracking is applied to the new kernel.
+    await restartKernel(page);
+    await expect
+      .poll(() => tracksideLoaded(page), { timeout: 60_000 })
+      .toBe('True');
   });
 });

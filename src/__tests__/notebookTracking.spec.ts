@@ -1,0 +1,112 @@
+import { Kernel } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
+import { NotebookTracking } from '../notebook/notebookTracking';
+
+/**
+ * A notebook panel stand-in: metadata, a session context whose kernel
+ * records the code it is asked to run.
+ */
+class FakePanel {
+  constructor() {
+    const executed = this.executed;
+    this.sessionContext = {
+      ready: Promise.resolve(),
+      statusChanged: new Signal<unknown, Kernel.Status>(this),
+      kernelChanged: new Signal<unknown, unknown>(this),
+      session: {
+        kernel: {
+          requestExecute: (content: { code: string }) => {
+            executed.push(content.code);
+            return {
+              onIOPub: null,
+              done: Promise.resolve({ content: { status: 'ok' } })
+            };
+          }
+        }
+      }
+    };
+  }
+  executed: string[] = [];
+  metadata: Record<string, unknown> = { trackside: { tracked: true } };
+  model = {
+    getMetadata: (key: string) => this.metadata[key],
+    setMetadata: (key: string, value: unknown) => {
+      this.metadata[key] = value;
+    }
+  };
+  sessionContext: {
+    ready: Promise<void>;
+    statusChanged: Signal<unknown, Kernel.Status>;
+    kernelChanged: Signal<unknown, unknown>;
+    session: unknown;
+  };
+  status(status: Kernel.Status): void {
+    this.sessionContext.statusChanged.emit(status);
+  }
+  loads(): number {
+    return this.executed.filter(code => code.includes('%load_ext trackside'))
+      .length;
+  }
+}
+
+describe('NotebookTracking', () => {
+  let panel: FakePanel;
+  let tracking: NotebookTracking;
+
+  beforeEach(async () => {
+    jest.useFakeTimers();
+    panel = new FakePanel();
+    tracking = new NotebookTracking({
+      panel: panel as any,
+      settings: () => ({ trackByDefault: false, autolog: true })
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+  });
+
+  afterEach(() => {
+    tracking.dispose();
+    jest.useRealTimers();
+  });
+
+  it('loads Trackside in the kernel of a tracked notebook', () => {
+    expect(tracking.isTracked).toBe(true);
+    expect(panel.loads()).toBe(1);
+    expect(panel.executed[0]).toContain('%mlflow autolog on');
+  });
+
+  it('loads it again once the restarted kernel is idle', () => {
+    panel.status('restarting');
+    panel.status('starting');
+    expect(panel.loads()).toBe(1);
+    panel.status('idle');
+    expect(panel.loads()).toBe(2);
+    // Later idles and the settle timer do not load it again.
+    panel.status('busy');
+    panel.status('idle');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    expect(panel.loads()).toBe(2);
+  });
+
+  it('loads it again after a REST restart that never reports idle', () => {
+    // What the page sees when the REST API restarts a busy kernel: the
+    // connection reconnects and stays 'starting' (its kernel_info reply
+    // status is not tracked).
+    panel.status('restarting');
+    panel.status('autorestarting');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS / 2);
+    panel.status('starting');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS - 1);
+    expect(panel.loads()).toBe(1);
+    jest.advanceTimersByTime(1);
+    expect(panel.loads()).toBe(2);
+  });
+
+  it('does not load it in an untracked notebook', () => {
+    panel.metadata = { trackside: { tracked: false } };
+    panel.status('restarting');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    panel.status('idle');
+    expect(panel.loads()).toBe(1);
+  });
+});
