@@ -15,6 +15,18 @@ shutil.rmtree(root, ignore_errors=True)
 root.mkdir(parents=True)
 os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = str(root)
 
+# The example notebooks read their data from the shared folder when it is there
+# (the canonical download otherwise, which this machine's network cannot reach).
+shared_data = Path(
+    os.environ.get("TRACKSIDE_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
+if (shared_data / "winequality-white.csv").is_file():
+    os.environ.setdefault("TRACKSIDE_WINE_CSV", str(shared_data / "winequality-white.csv"))
+    os.environ.setdefault("SCIKIT_LEARN_DATA", str(shared_data / "scikit_learn_data"))
+    os.environ.setdefault("TRACKSIDE_OFFLINE", "1")
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
 configure_jupyter_server(c)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.port = int(os.environ.get("TRACKSIDE_UI_PORT", "8888"))  # noqa: F821

@@ -5,7 +5,15 @@ const testConfig = require('./playwright.config');
 
 module.exports = {
   ...testConfig,
-  testDir: './screenshots',
-  testMatch: '*.screenshot.ts',
+  testDir: '.',
+  // The panel screenshot, and the tests that save README screenshots when
+  // TRACKSIDE_DOC_SHOTS is set.
+  testMatch: [
+    'screenshots/*.screenshot.ts',
+    'tests/compare.spec.ts',
+    'tests/examples.spec.ts',
+    'tests/liveStream.spec.ts'
+  ],
+  grep: /screenshot|compares 3 runs|starter\.ipynb|grows while it runs/,
   retries: 0
 };

@@ -157,11 +157,14 @@ export function buildFigure(options: {
     },
     margin: { l: 8, r: 8, t: options.showTitle ? 32 : 8, b: 8, pad: 2 },
     showlegend: series.length > 1,
+    // Above the plot: Plotly grows the top margin to fit it, whereas below
+    // it collides with the x axis' ticks and title.
     legend: {
       orientation: 'h',
       x: 0,
-      y: -0.18,
-      yanchor: 'top',
+      xanchor: 'left',
+      y: 1.02,
+      yanchor: 'bottom',
       font: { color: theme.fontColor }
     },
     hovermode: 'closest',

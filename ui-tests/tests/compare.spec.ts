@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { openHealthyPanel, runPython } from './helpers';
+import { docShot, openHealthyPanel, runPython } from './helpers';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -148,6 +148,7 @@ test.describe('Trackside compare view', () => {
       'ridge-b',
       XSS
     ]);
+    await docShot(page, 'compare', 520);
 
     // Nothing anywhere turned the probe into an element.
     expect(await page.locator('img[src="x"]').count()).toBe(0);

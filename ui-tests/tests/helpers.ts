@@ -161,3 +161,26 @@ export async function setCellSource(
     { index, source }
   );
 }
+
+/**
+ * With TRACKSIDE_DOC_SHOTS set (`scripts/dev screenshot`), save the page as
+ * `docs/images/<name>.png` for the README: a 1440×900 page, the left
+ * sidebar closed, the Trackside panel `panelWidth` pixels wide.
+ */
+export async function docShot(
+  page: IJupyterLabPageFixture,
+  name: string,
+  panelWidth = 420
+): Promise<void> {
+  if (!process.env.TRACKSIDE_DOC_SHOTS) {
+    return;
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.sidebar.close('left');
+  await page.sidebar.setWidth(panelWidth, 'right');
+  // Let the charts follow the new width.
+  await page.waitForTimeout(500);
+  await page.screenshot({
+    path: path.resolve(__dirname, '..', '..', 'docs', 'images', `${name}.png`)
+  });
+}

@@ -9,6 +9,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import {
+  docShot,
   openHealthyPanel,
   python,
   restartKernel,
@@ -191,6 +192,7 @@ test.describe('Live metric stream', () => {
     expect(new Set(steps).size).toBeGreaterThanOrEqual(10);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(Math.min(...steps)).toBeLessThan(200);
+    await docShot(page, 'live-chart');
 
     // When the cell is done, the chart holds exactly what MLflow holds.
     await expect.poll(() => lastStep(chart), { timeout: 90_000 }).toBe(249);
