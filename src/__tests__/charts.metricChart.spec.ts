@@ -1,4 +1,5 @@
 import { nullTranslator } from '@jupyterlab/translation';
+import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { MetricChart } from '../charts/metricChart';
 import { IPlotly } from '../charts/plotly';
@@ -39,9 +40,14 @@ class FakePlotly implements IPlotly {
     this.calls.push({ fn: 'purge' });
   };
   toImage = async () => 'data:image/png;base64,AAAA';
+  /** Resolves a pending resize (Plotly applies resizes later). */
+  finishResize: () => void = () => undefined;
   Plots = {
     resize: () => {
       this.calls.push({ fn: 'resize' });
+      return new Promise<void>(resolve => {
+        this.finishResize = resolve;
+      });
     }
   };
 
@@ -219,6 +225,26 @@ describe('MetricChart', () => {
     plotly.handlers.get('plotly_relayout')!({ 'xaxis.autorange': true });
     await waitFor(() => plotly.count('react') === 2);
     expect(Array.from(plotly.last()[0].y as Float64Array)).not.toContain(6);
+  });
+
+  it('draws again once Plotly has applied a resize', async () => {
+    Widget.attach(chart, document.body);
+    store.append('r1', 'loss', points(0, 10));
+    flushFrame();
+    await waitFor(() => plotly.count('newPlot') === 1);
+    await chart.drawn();
+    MessageLoop.sendMessage(chart, Widget.ResizeMessage.UnknownSize);
+    await waitFor(() => plotly.count('resize') === 1);
+    await chart.drawn();
+    const before = plotly.count('react');
+    // The legend Plotly placed for the old width is only moved by a redraw
+    // after the resize itself.
+    plotly.finishResize();
+    await waitFor(() => plotly.count('react') === before + 1);
+    const order = plotly.calls.map(call => call.fn);
+    expect(order.lastIndexOf('react')).toBeGreaterThan(
+      order.lastIndexOf('resize')
+    );
   });
 
   it('purges Plotly and stops listening when disposed', async () => {

@@ -198,7 +198,11 @@ export class MetricChart extends Widget {
   protected onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
     if (this._plotly && this._plotted && this.isVisible) {
-      void this._plotly.Plots.resize(this._plot);
+      // Plotly resizes later (debounced) and leaves a horizontal legend
+      // where it was for the old width, over the plot: draw again after.
+      void Promise.resolve(this._plotly.Plots.resize(this._plot)).then(() =>
+        this._scheduleDraw()
+      );
     }
     // A new width is a new level of detail.
     this._scheduleDraw();
