@@ -184,6 +184,7 @@ test.describe('Live metric stream', () => {
     const { panel, trackingUri } = await openHealthyPanel(page);
     await startCell(page, 0);
     const chart = await openRunChart(panel, 'galata-live', run);
+    await docShot(page, 'live-chart');
 
     // While the cell runs, the chart's last step keeps moving.
     const samples = await sampleSteps(chart, 6000);
@@ -192,7 +193,6 @@ test.describe('Live metric stream', () => {
     expect(new Set(steps).size).toBeGreaterThanOrEqual(10);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(Math.min(...steps)).toBeLessThan(200);
-    await docShot(page, 'live-chart');
 
     // When the cell is done, the chart holds exactly what MLflow holds.
     await expect.poll(() => lastStep(chart), { timeout: 90_000 }).toBe(249);
@@ -242,8 +242,19 @@ test.describe('Live metric stream', () => {
       .poll(() => tracksideLoaded(page), { timeout: 60_000 })
       .toBe('True');
     // What the old kernel logged is in MLflow (replayed from its journal
-    // if it had not been sent), and the chart converges to it.
-    const before = mlflowSteps(trackingUri, 'galata-restart', run);
+    // in the background if it had not been sent), and the chart converges
+    // to it.
+    let before: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          const previous = before.length;
+          before = mlflowSteps(trackingUri, 'galata-restart', run);
+          return previous > 0 && before.length === previous;
+        },
+        { timeout: 60_000, intervals: [2000] }
+      )
+      .toBe(true);
     expect(before.length).toBeGreaterThanOrEqual(30);
     expect(before).toEqual(before.map((_, i) => i));
     await expect
