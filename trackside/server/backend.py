@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import process_group
+from .history_store import StoreHistoryReader
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
 from .upstream import Upstream, upstream_from_uri
 
@@ -115,6 +116,13 @@ class BackendManager:
             port = free_port(LOOPBACK)
             self.log.info("Trackside: port %d is taken by something else; using %d", taken, port)
         return Mode.EMBEDDED, Upstream(f"http://{LOOPBACK}:{port}")
+
+    @property
+    def history_store(self) -> StoreHistoryReader | None:
+        """The embedded server's own store, read directly for metric histories."""
+        if self.mode is not Mode.EMBEDDED:
+            return None
+        return StoreHistoryReader(self.options.root_dir / "mlflow.db")
 
     @property
     def pidfile(self) -> Path:

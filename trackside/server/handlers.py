@@ -99,7 +99,7 @@ class MetricHistoryHandler(TracksideHandler):
     async def get(self) -> None:
         try:
             request = parse_request(self.request.query_arguments)
-            body = await history_arrow(self.backend.upstream, request)
+            body = await history_arrow(self.backend.upstream, request, self.backend.history_store)
         except GatewayError as err:
             self.write_json(err.status, err.to_json())
             return
