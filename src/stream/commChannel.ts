@@ -32,10 +32,9 @@ export interface IBackfillRequester {
  * restarts and kernel changes, reattaches to a comm the kernel already has
  * open (page reload: from the kernel's comm info, or from the comm's first
  * message when a running cell delays that answer), and removes the target
- * on dispose. Messages are
- * decoded in order into the series store; a `seq` gap, a comm (re)open
- * after a restart or kernel change, a reattach, lost points and decimated
- * messages ask for backfills.
+ * on dispose. Messages are decoded in order into the series store; a `seq`
+ * gap, a comm (re)open after a restart or kernel change, a reattach, lost
+ * points and decimated messages ask for backfills.
  */
 export class MetricCommChannel implements IDisposable {
   /**
