@@ -1,6 +1,11 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISeriesStore, ITracksideService } from '../tokens';
-import { ArrowBytes, decodeMetricStream, ISeriesBatch } from './arrowDecode';
+import {
+  ArrowBytes,
+  decodeMetricStream,
+  ISeriesBatch,
+  loadArrow
+} from './arrowDecode';
 
 /**
  * Makes series of the store converge to what MLflow holds.
@@ -171,6 +176,10 @@ export class BackfillScheduler implements IDisposable {
     signal: AbortSignal | undefined
   ): Promise<void> {
     let batches: ISeriesBatch[];
+    if (this._decode === decodeMetricStream) {
+      // The first chart of a page: load the decoder while the history comes.
+      void loadArrow().catch(() => undefined);
+    }
     try {
       const bytes: ArrowBytes = await this._client.getMetricHistoryArrow({
         runIds: [state.runId],
