@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import process_group
-from .history_store import StoreHistoryReader
+from .history_store import StoreHistoryReader, prepare_history_query
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
 from .upstream import Upstream, upstream_from_uri
 
@@ -96,6 +96,7 @@ class BackendManager:
         self._log_file: IO[bytes] | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._history_prepared = False
         self.restarts = 0
 
     # -- resolution ---------------------------------------------------------------
@@ -272,6 +273,11 @@ class BackendManager:
                 return
             if healthy:
                 self._set_state(State.READY)
+                if not self._history_prepared:
+                    # MLflow's table model takes ~1.5 s to import: not in the
+                    # first chart's request, and not during JupyterLab's start-up.
+                    self._history_prepared = True
+                    asyncio.get_running_loop().run_in_executor(None, prepare_history_query)
                 reason = await self._watch()
                 if self._stopping.is_set():
                     return

@@ -14,6 +14,7 @@ Values are given back as MLflow's API gives them: NaN for rows stored with
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import closing
 from functools import lru_cache
@@ -22,8 +23,12 @@ from typing import Any
 
 import numpy as np
 
+logger = logging.getLogger("trackside")
+
 # Waits this long for a writer's lock (the server commits a batch in ~0.1 s).
 BUSY_TIMEOUT_SECONDS = 10.0
+
+_ROW = np.dtype([("step", "f8"), ("timestamp", "f8"), ("value", "f8"), ("is_nan", "f8")])
 
 
 class StoreHistoryReader:
@@ -36,16 +41,23 @@ class StoreHistoryReader:
         """Every point, sorted by step then timestamp (as the REST path sorts them)."""
         uri = f"{self.db_path.resolve().as_uri()}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)) as db:
-            rows = db.execute(_history_query(), (run_id, key)).fetchall()
-        table = np.array(rows, dtype=np.float64).reshape(-1, 4)
-        step, stamp, value, is_nan = table.T
-        value = value.copy()
-        value[is_nan != 0] = np.nan
+            # Straight from the cursor into one array: no list of a million tuples.
+            rows = np.fromiter(db.execute(_history_query(), (run_id, key)), dtype=_ROW)
+        step, stamp, value = rows["step"], rows["timestamp"], rows["value"].copy()
+        value[rows["is_nan"] != 0] = np.nan
         largest = np.finfo(np.float64).max
         value[value == largest] = np.inf
         value[value == -largest] = -np.inf
         order = np.lexsort((stamp, step))
         return step[order].copy(), stamp[order].copy(), value[order]
+
+
+def prepare_history_query() -> None:
+    """Build the query ahead of the first request (imports MLflow's table model)."""
+    try:
+        _history_query()
+    except Exception as err:  # the request will fall back to REST and say why
+        logger.warning("Trackside: cannot prepare direct history reads: %s", err)
 
 
 @lru_cache(maxsize=1)
