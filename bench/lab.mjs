@@ -1,0 +1,406 @@
+/**
+ * Shared steps of the issue-4 benchmarks (live_latency, stream_throughput,
+ * history_render, startup): start a real JupyterLab with Trackside and its
+ * embedded MLflow server (as bench/runs_table.mjs does), drive it with
+ * Playwright in Debian's chromium, run code in a tracked notebook, wait for a
+ * quiet machine, write a section of bench/README.md and stop everything that
+ * was started.
+ */
+import { execFileSync, spawn } from 'child_process';
+import fs from 'fs';
+import { createRequire } from 'module';
+import os from 'os';
+import path from 'path';
+import { fileURLToPath } from 'url';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '..');
+const bin = path.join(repo, '.venv', 'bin');
+export const python = path.join(bin, 'python');
+const require = createRequire(path.join(repo, 'ui-tests', 'package.json'));
+const { chromium } = require('@playwright/test');
+
+export const sleep = time => new Promise(resolve => setTimeout(resolve, time));
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * The 1-minute load average.
+ */
+export const load1 = () => os.loadavg()[0];
+
+/**
+ * Before a measured run: wait (up to 15 min, polling every 30 s) until the
+ * 1-minute load average is at most 1.5, then go on anyway. Returns the load
+ * average at the start.
+ */
+export async function waitForQuietMachine(limit = 1.5, maxWait = 900_000) {
+  const start = Date.now();
+  while (load1() > limit && Date.now() - start < maxWait) {
+    console.log(`load average ${load1().toFixed(2)} > ${limit}: waiting 30 s`);
+    await sleep(30_000);
+  }
+  console.log(`load average at start: ${load1().toFixed(2)}`);
+  return load1();
+}
+
+async function waitForHttp(url, timeout = 180_000) {
+  const start = Date.now();
+  while (Date.now() - start < timeout) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    await sleep(500);
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+/**
+ * A work folder of our own: /tmp/bench4-<name>-XXXXXX.
+ */
+export const workDir = name =>
+  fs.mkdtempSync(path.join('/tmp', `bench4-${name}-`));
+
+/**
+ * Start JupyterLab with the Galata test configuration (no token, the app
+ * exposed as window.jupyterapp) on `port`, its embedded MLflow server on
+ * `port - 3000` with its store in `backend`. `args` and `env` are added.
+ */
+export function startLab({ port, work, backend, args = [], env = {} }) {
+  const root = path.join(work, 'root');
+  const server = spawn(
+    path.join(bin, 'jupyter'),
+    [
+      'lab',
+      '--config',
+      path.join(repo, 'ui-tests', 'jupyter_server_test_config.py'),
+      `--port=${port}`,
+      ...(backend ? [`--Trackside.backend_root=${backend}`] : []),
+      ...args
+    ],
+    {
+      cwd: path.join(repo, 'ui-tests'),
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        TRACKSIDE_UI_ROOT: root,
+        TRACKSIDE_UI_BACKEND_PORT: String(port - 3000),
+        ...env
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true
+    }
+  );
+  const logPath = path.join(work, `jupyter-${port}.log`);
+  const log = fs.createWriteStream(logPath);
+  server.stderr.pipe(log);
+  return {
+    server,
+    logPath,
+    base: `http://localhost:${port}`,
+    mlflow: `http://127.0.0.1:${port - 3000}`,
+    ready: () => waitForHttp(`http://localhost:${port}/lab`)
+  };
+}
+
+/**
+ * Stop JupyterLabs started by startLab (SIGTERM to each process group: a
+ * server shuts its kernels and its embedded MLflow server down), then kill
+ * whatever is left that runs in or from `work` (by pid).
+ */
+export async function stopLab(labs, work) {
+  const list = Array.isArray(labs) ? labs : [labs];
+  const alive = lab => {
+    try {
+      process.kill(lab.server.pid, 0);
+      return lab.server.exitCode === null;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (lab, name) => {
+    try {
+      process.kill(-lab.server.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  list.forEach(lab => signal(lab, 'SIGTERM'));
+  for (let i = 0; i < 60 && list.some(alive); i++) {
+    await sleep(250);
+  }
+  list.forEach(lab => signal(lab, 'SIGKILL'));
+  await sleep(500);
+  killLeftovers(work);
+}
+
+/**
+ * Kill (by pid) the processes whose command line or working folder is in
+ * `work`: a kernel or MLflow server that outlived its JupyterLab.
+ */
+function killLeftovers(work) {
+  for (const pid of fs.readdirSync('/proc').filter(p => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) {
+      continue;
+    }
+    let cwd = '';
+    let cmd = '';
+    try {
+      cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cwd.startsWith(work) || cmd.includes(work)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        console.log(`killed leftover ${pid}: ${cmd.replace(/\0/g, ' ')}`);
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run']
+  });
+}
+
+/**
+ * Open JupyterLab in a new page and wait until it is restored.
+ */
+export async function openLab(browser, base) {
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 900 }
+  });
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      console.log(`[browser error] ${message.text()}`);
+    }
+  });
+  await page.goto(`${base}/lab`);
+  await page.waitForFunction(() => !!window.jupyterapp, null, {
+    timeout: 120_000
+  });
+  await page.evaluate(() => window.jupyterapp.restored);
+  return page;
+}
+
+/**
+ * Open the Trackside panel and wait until the embedded server is healthy.
+ */
+export async function openHealthyPanel(page) {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('trackside:open-panel')
+  );
+  const panel = page.getByRole('region', { name: 'Trackside' });
+  await panel
+    .locator('.jp-Trackside-StatusHealth', { hasText: /^healthy$/ })
+    .waitFor({ timeout: 180_000 });
+  return panel;
+}
+
+/**
+ * Create a notebook, turn "Track" on and wait until Trackside is loaded in
+ * its kernel. Defines window.__benchCell(code) (run a new cell, resolve
+ * with its outputs' text) and window.__benchExec(code) (run code silently
+ * in the kernel, resolve with its stdout).
+ */
+export async function createTrackedNotebook(page) {
+  await page.evaluate(async () => {
+    const app = window.jupyterapp;
+    const panel = await app.commands.execute('notebook:create-new', {
+      kernelName: 'python3'
+    });
+    await panel.sessionContext.ready;
+    window.__benchNotebook = panel;
+    const outputText = cell =>
+      cell.outputArea.model
+        .toJSON()
+        .map(
+          output =>
+            output.text ??
+            output.data?.['text/plain'] ??
+            (output.ename ? `${output.ename}: ${output.evalue}` : '')
+        )
+        .map(text => (Array.isArray(text) ? text.join('') : text))
+        .join('');
+    window.__benchCell = async code => {
+      const notebook = panel.content;
+      const cells = notebook.model.sharedModel;
+      cells.insertCell(cells.cells.length, { cell_type: 'code', source: code });
+      notebook.activeCellIndex = cells.cells.length - 1;
+      await app.commands.execute('notebook:run-cell');
+      return outputText(notebook.activeCell);
+    };
+    window.__benchExec = async code => {
+      const kernel = panel.sessionContext.session.kernel;
+      let text = '';
+      const future = kernel.requestExecute({ code, store_history: false });
+      future.onIOPub = msg => {
+        if (msg.header.msg_type === 'stream') {
+          text += msg.content.text;
+        } else if (msg.header.msg_type === 'error') {
+          text += `${msg.content.ename}: ${msg.content.evalue}`;
+        }
+      };
+      await future.done;
+      return text;
+    };
+  });
+  const track = page.getByRole('button', { name: 'Track', exact: true });
+  await track.click();
+  await page.waitForFunction(
+    () => window.__benchNotebook.sessionContext.session?.kernel,
+    null,
+    { timeout: 60_000 }
+  );
+  for (let i = 0; i < 120; i++) {
+    const loaded = await page.evaluate(() =>
+      window.__benchExec(
+        "print('trackside' in get_ipython().extension_manager.loaded)"
+      )
+    );
+    if (loaded.trim() === 'True') {
+      return;
+    }
+    await sleep(500);
+  }
+  throw new Error('Trackside did not load in the kernel');
+}
+
+/**
+ * Open a run's detail in the panel: the experiment, then the run.
+ */
+export async function openRun(panel, experiment, run) {
+  const button = panel.getByRole('button', { name: experiment, exact: true });
+  await button.waitFor({ timeout: 60_000 });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') {
+    await button.click();
+  }
+  const link = panel.getByRole('button', { name: run, exact: true });
+  await link.waitFor({ timeout: 60_000 });
+  await link.click();
+  await panel.locator('.jp-Trackside-Detail').waitFor();
+}
+
+/**
+ * Replace (or append) the `## <title>` section of bench/README.md, formatted
+ * by the repository's prettier (aligned tables); the rest of the file is
+ * left as it is.
+ */
+export function writeSection(title, section) {
+  const file = path.join(here, 'README.md');
+  try {
+    section = execFileSync(
+      path.join(repo, 'node_modules', '.bin', 'prettier'),
+      ['--stdin-filepath', file],
+      { input: section }
+    ).toString();
+  } catch (error) {
+    console.log(`prettier could not format the section: ${error}`);
+  }
+  let text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf(`## ${title}\n`);
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + 1);
+    const rest = next >= 0 ? `\n${text.slice(next + 1)}` : '';
+    text = text.slice(0, start) + section.trimEnd() + '\n' + rest;
+  } else {
+    text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
+  }
+  fs.writeFileSync(file, text);
+  console.log(`Wrote the "${title}" section of ${file}`);
+}
+
+/**
+ * Machine facts for the README sections.
+ */
+export const machine = browser =>
+  `headless Debian Chromium ${browser.version()}, ${os.cpus().length} cores, no GPU`;
+
+export function pythonVersion() {
+  return execFileSync(python, [
+    '-c',
+    'import mlflow, sys; print(f"MLflow {mlflow.__version__}, Python {sys.version.split()[0]}")'
+  ])
+    .toString()
+    .trim();
+}
+
+/**
+ * Start a CPU profile of a page (CDP); `stop()` resolves with the self time
+ * (ms) per category, `classify(url, functionName)` naming the category.
+ */
+export async function startProfile(page, classify) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await cdp.send('Profiler.stop');
+      await cdp.detach();
+      const byId = new Map(profile.nodes.map(node => [node.id, node]));
+      const parent = new Map();
+      for (const node of profile.nodes) {
+        for (const child of node.children ?? []) {
+          parent.set(child, node.id);
+        }
+      }
+      const self = {};
+      profile.samples.forEach((id, i) => {
+        // A native call (layout, DOM) counts for the script that made it.
+        let frame = byId.get(id).callFrame;
+        for (let up = id; !frame.url && parent.has(up);) {
+          up = parent.get(up);
+          const caller = byId.get(up).callFrame;
+          if (caller.url) {
+            frame = caller;
+          } else if (caller.functionName === '(root)') {
+            break;
+          }
+        }
+        const category = classify(frame.url, frame.functionName);
+        self[category] =
+          (self[category] ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000;
+      });
+      return self;
+    }
+  };
+}
+
+/**
+ * The usual categories of a JupyterLab page's CPU time.
+ */
+export function classifyScript(url, name) {
+  if (!url) {
+    return name.startsWith('(') ? name : '(native)';
+  }
+  if (/plotly/.test(url)) {
+    return 'Plotly';
+  }
+  if (/apache-arrow/.test(url)) {
+    return 'Arrow';
+  }
+  if (/\/extensions\/jupyterlab-trackside\//.test(url)) {
+    return 'Trackside';
+  }
+  return 'JupyterLab and other';
+}
