@@ -1,11 +1,14 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
+import { preloadChartLibraries } from '../charts/preload';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
 import { Format } from '../widgets/format';
 import { TracksidePanel } from '../widgets/panel';
 import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
+
+jest.mock('../charts/preload', () => ({ preloadChartLibraries: jest.fn() }));
 
 const EXPERIMENTS = [
   { experiment_id: '1', name: 'old <b>exp</b>', last_update_time: 1000 },
@@ -77,8 +80,11 @@ describe('TracksidePanel', () => {
     expect(panel.node.getAttribute('aria-label')).toBe('Trackside');
     expect(panel.id).toBe('jp-trackside-panel');
     expect(model.isActive).toBe(false);
+    expect(preloadChartLibraries).not.toHaveBeenCalled();
     Widget.attach(panel, document.body);
     expect(model.isActive).toBe(true);
+    // Shown: the chart libraries load in idle time, before a chart needs them.
+    expect(preloadChartLibraries).toHaveBeenCalled();
     panel.hide();
     expect(model.isActive).toBe(false);
   });

@@ -7,6 +7,7 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
+import { preloadChartLibraries } from '../charts/preload';
 import { CommandIDs } from '../commands';
 import { tracksideIcon } from '../icons';
 import { TracksideModel } from '../models/tracksideModel';
@@ -17,7 +18,7 @@ import { TracksideView } from './view';
  * experiments view.
  *
  * The panel activates its model while it is visible, so a hidden panel
- * does no polling.
+ * does no polling. Once shown, it preloads the chart libraries in idle time.
  */
 export class TracksidePanel extends Panel {
   /**
@@ -85,6 +86,7 @@ export class TracksidePanel extends Panel {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._model.isActive = true;
+    preloadChartLibraries();
   }
 
   protected onAfterHide(msg: Message): void {
@@ -95,6 +97,9 @@ export class TracksidePanel extends Panel {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     this._model.isActive = this.isVisible;
+    if (this.isVisible) {
+      preloadChartLibraries();
+    }
   }
 
   protected onBeforeDetach(msg: Message): void {
