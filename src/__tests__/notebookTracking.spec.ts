@@ -9,6 +9,7 @@ import { NotebookTracking } from '../notebook/notebookTracking';
 class FakePanel {
   constructor() {
     const executed = this.executed;
+    const cancelNext = () => this.cancelNext;
     this.sessionContext = {
       ready: Promise.resolve(),
       statusChanged: new Signal<unknown, Kernel.Status>(this),
@@ -17,6 +18,18 @@ class FakePanel {
         kernel: {
           requestExecute: (content: { code: string }) => {
             executed.push(content.code);
+            if (cancelNext()) {
+              // What a restarting connection does to a pending request.
+              this.cancelNext = false;
+              return {
+                onIOPub: null,
+                done: Promise.reject(
+                  new Error(
+                    'Canceled future for execute_request message before replies were done'
+                  )
+                )
+              };
+            }
             return {
               onIOPub: null,
               done: Promise.resolve({ content: { status: 'ok' } })
@@ -27,6 +40,7 @@ class FakePanel {
     };
   }
   executed: string[] = [];
+  cancelNext = false;
   metadata: Record<string, unknown> = { trackside: { tracked: true } };
   model = {
     getMetadata: (key: string) => this.metadata[key],
@@ -100,6 +114,21 @@ describe('NotebookTracking', () => {
     expect(panel.loads()).toBe(1);
     jest.advanceTimersByTime(1);
     expect(panel.loads()).toBe(2);
+  });
+
+  it('tries again when the restarting connection drops its request', async () => {
+    const failures: string[] = [];
+    tracking.failed.connect((_, error) => failures.push(error));
+    panel.cancelNext = true;
+    panel.status('restarting');
+    panel.status('idle'); // an early idle: the request is sent, then dropped
+    expect(panel.loads()).toBe(2);
+    for (let i = 0; i < 5; i++) {
+      await Promise.resolve();
+    }
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    expect(panel.loads()).toBe(3);
+    expect(failures).toEqual([]);
   });
 
   it('does not load it in an untracked notebook', () => {

@@ -121,7 +121,16 @@ export class NotebookTracking implements IDisposable {
     if (this.isDisposed || !this.isTracked) {
       return;
     }
-    await this._run(trackingCode(true, this._settings().autolog));
+    const answer = await this._run(
+      trackingCode(true, this._settings().autolog)
+    );
+    if (answer && !answer.ok && /cancel/i.test(answer.error ?? '')) {
+      // Sent while the connection was restarting, which drops pending
+      // requests: try again once the kernel settles.
+      this._pendingApply = true;
+      this._armSettleTimer();
+      return;
+    }
     const experiment = this.experiment;
     if (experiment !== null && !this.isDisposed) {
       await this._run(experimentCode(experiment));
@@ -135,7 +144,12 @@ export class NotebookTracking implements IDisposable {
     } catch (reason) {
       answer = { ok: false, error: String(reason), data: [] };
     }
-    if (!this.isDisposed && answer && !answer.ok) {
+    if (
+      !this.isDisposed &&
+      answer &&
+      !answer.ok &&
+      !/cancel/i.test(answer.error ?? '')
+    ) {
       this._failed.emit(answer.error ?? '');
     }
     return answer;
@@ -167,14 +181,18 @@ export class NotebookTracking implements IDisposable {
       // (or only as the reply status of an untracked kernel_info request,
       // which the connection ignores), so do not wait for it forever. The
       // request is queued by the connection until it is connected again.
-      window.clearTimeout(this._applyTimer);
-      this._applyTimer = window.setTimeout(
-        () => this._applyPending(),
-        NotebookTracking.RESTART_SETTLE_MS
-      );
+      this._armSettleTimer();
     } else if (status === 'idle') {
       this._applyPending();
     }
+  }
+
+  private _armSettleTimer(): void {
+    window.clearTimeout(this._applyTimer);
+    this._applyTimer = window.setTimeout(
+      () => this._applyPending(),
+      NotebookTracking.RESTART_SETTLE_MS
+    );
   }
 
   /**

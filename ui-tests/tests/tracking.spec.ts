@@ -14,6 +14,10 @@ test.describe('Tracking a notebook', () => {
   test('captures cells, shows the run summary and survives a restart', async ({
     page
   }) => {
+    // Unique to this attempt: a retry logs to the same backend.
+    const suffix = Date.now().toString(36);
+    const cellRun = `tracked-cell-${suffix}`;
+    const magicRun = `magic-run-${suffix}`;
     await page.notebook.createNew('tracked.ipynb');
     await trackNotebook(page);
     const metadata = await page.evaluate(() => {
@@ -32,7 +36,7 @@ test.describe('Tracking a notebook', () => {
         'import mlflow',
         "mlflow.set_experiment('galata-tracked')",
         'alpha = 0.5',
-        "with mlflow.start_run(run_name='tracked-cell'):",
+        `with mlflow.start_run(run_name='${cellRun}'):`,
         '    accuracy = 0.875'
       ].join('\n')
     );
@@ -41,7 +45,7 @@ test.describe('Tracking a notebook', () => {
     // The cell magic shows its summary, rendered by Trackside as text.
     await page.notebook.addCell(
       'code',
-      ['%%mlflow -n magic-run', 'learning_rate = 0.01', 'loss = 0.25'].join(
+      [`%%mlflow -n ${magicRun}`, 'learning_rate = 0.01', 'loss = 0.25'].join(
         '\n'
       )
     );
@@ -49,7 +53,7 @@ test.describe('Tracking a notebook', () => {
     const summary = page.locator('.jp-Trackside-RunSummary').first();
     await expect(summary).toBeVisible();
     await expect(summary.locator('.jp-Trackside-RunSummary-name')).toHaveText(
-      'magic-run'
+      magicRun
     );
     await expect(
       summary.getByRole('rowheader', { name: 'learning_rate' })
@@ -67,15 +71,14 @@ test.describe('Tracking a notebook', () => {
     await expect(experiment).toBeVisible({ timeout: 60_000 });
     await experiment.click();
     const runs = panel.getByRole('table', { name: 'Runs of galata-tracked' });
-    await expect(
-      runs.getByRole('rowheader', { name: 'tracked-cell' })
-    ).toBeVisible({
+    await expect(runs.getByRole('rowheader', { name: cellRun })).toBeVisible({
       timeout: 30_000
     });
-    await expect(
-      runs.getByRole('rowheader', { name: 'magic-run' })
-    ).toBeVisible();
-    await expect(runs.getByText(/accuracy\s*=\s*0\.875/)).toBeVisible({
+    await expect(runs.getByRole('rowheader', { name: magicRun })).toBeVisible();
+    const cellRow = runs
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: cellRun }) });
+    await expect(cellRow.getByText(/accuracy\s*=\s*0\.875/)).toBeVisible({
       timeout: 30_000
     });
 
