@@ -10,7 +10,12 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { docShot, openHealthyPanel, trackNotebook } from './helpers';
+import {
+  cellRunning,
+  docShot,
+  openHealthyPanel,
+  trackNotebook
+} from './helpers';
 
 const NOTEBOOK = path.resolve(
   __dirname,
@@ -20,22 +25,6 @@ const NOTEBOOK = path.resolve(
   '2-DLMLFLOW',
   'starter.ipynb'
 );
-
-/**
- * Whether the current notebook's cell at `index` is running (`[*]`).
- */
-async function cellRunning(
-  page: IJupyterLabPageFixture,
-  index: number
-): Promise<boolean> {
-  return page.evaluate(index => {
-    const panel = window.jupyterapp.shell.currentWidget as unknown as {
-      content: { widgets: ReadonlyArray<{ promptNode: HTMLElement | null }> };
-    };
-    const prompt = panel.content.widgets[index]?.promptNode;
-    return (prompt?.textContent ?? '').includes('[*]');
-  }, index);
-}
 
 /**
  * The index of the notebook cell whose source starts with `prefix`.

@@ -184,3 +184,20 @@ export async function docShot(
     path: path.resolve(__dirname, '..', '..', 'docs', 'images', `${name}.png`)
   });
 }
+
+/**
+ * Whether the current notebook's cell at `index` is still running (its
+ * prompt shows `[*]`).
+ */
+export async function cellRunning(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<boolean> {
+  return page.evaluate(index => {
+    const panel = window.jupyterapp.shell.currentWidget as unknown as {
+      content: { widgets: ReadonlyArray<{ promptNode: HTMLElement | null }> };
+    };
+    const prompt = panel.content.widgets[index]?.promptNode;
+    return (prompt?.textContent ?? '').includes('[*]');
+  }, index);
+}

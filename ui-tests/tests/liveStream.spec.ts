@@ -5,10 +5,11 @@
  * cell is still running; after a kernel restart or a page reload mid-stream
  * the chart recovers and converges to what MLflow holds.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import {
+  cellRunning,
   docShot,
   openHealthyPanel,
   python,
@@ -57,23 +58,6 @@ async function lastStep(chart: Locator): Promise<number | null> {
     .catch(() => null);
   const match = /\(step (\d+)\)$/.exec(text ?? '');
   return match ? Number(match[1]) : null;
-}
-
-/**
- * Whether the current notebook's cell at `index` is still running (its
- * prompt shows `[*]`).
- */
-async function cellRunning(
-  page: IJupyterLabPageFixture,
-  index: number
-): Promise<boolean> {
-  return page.evaluate(index => {
-    const panel = window.jupyterapp.shell.currentWidget as unknown as {
-      content: { widgets: ReadonlyArray<{ promptNode: HTMLElement | null }> };
-    };
-    const prompt = panel.content.widgets[index]?.promptNode;
-    return (prompt?.textContent ?? '').includes('[*]');
-  }, index);
 }
 
 /**
