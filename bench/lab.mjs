@@ -53,7 +53,7 @@ export async function waitForQuietMachine(limit = 1.5, maxWait = 900_000) {
   return load1();
 }
 
-async function waitForHttp(url, timeout = 180_000) {
+export async function waitForHttp(url, timeout = 180_000) {
   const start = Date.now();
   while (Date.now() - start < timeout) {
     try {

@@ -24,6 +24,7 @@ import { createRequire } from 'module';
 import os from 'os';
 import path from 'path';
 import { fileURLToPath } from 'url';
+import { median, python, quantile, waitForHttp } from './lab.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -38,36 +39,8 @@ const EXPERIMENT = 'bench-10k';
 const FILTER = "metrics.rmse < 0.3 and params.alpha = '0.5'";
 const FILTER_2 = "metrics.rmse > 1.1 and params.solver = 'adam'";
 const bin = path.join(repo, '.venv', 'bin');
-const python = path.join(bin, 'python');
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 const ms = value => `${Math.round(value)} ms`;
-
-async function waitForHttp(url, timeout = 180_000) {
-  const start = Date.now();
-  while (Date.now() - start < timeout) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) {
-        return;
-      }
-    } catch {
-      // not up yet
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 async function main() {
   if (!fs.existsSync(path.join(SEED, 'mlflow.db'))) {
