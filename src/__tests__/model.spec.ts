@@ -1,3 +1,4 @@
+import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
 import {
@@ -215,6 +216,60 @@ describe('TracksideModel', () => {
     await model.refresh();
     expect(model.error?.kind).toBe('unreachable');
     expect(model.error?.message).toBe('mlflow server exited with code 1');
+  });
+
+  it('refreshes at once when points stream in for a run it has not loaded', async () => {
+    const store = new SeriesStore();
+    const point = { steps: [0], timestamps: [1], values: [0.5] };
+    // No refresh interval: only the stream can make it load again.
+    model = createModel({ store, refreshInterval: null });
+    await model.refresh();
+    model.setExpanded('2', true);
+    await waitFor(() => model.runs('2')?.runs !== null);
+    const searches = () => server.requestsTo('mlflow/runs/search').length;
+    const before = searches();
+
+    // Points of a run the table already shows change nothing.
+    store.append('r1', 'loss', point);
+    store.flush();
+    await sleep(400);
+    expect(searches()).toBe(before);
+
+    // A run started in the kernel: its first points load it.
+    RUNS['2'].unshift({
+      info: {
+        run_id: 'r2',
+        run_name: 'fresh-owl',
+        experiment_id: '2',
+        status: 'RUNNING',
+        start_time: 6000
+      },
+      data: { metrics: [] }
+    });
+    try {
+      store.append('r2', 'loss', point);
+      store.flush();
+      store.append('r2', 'acc', point);
+      store.flush();
+      await waitFor(() =>
+        (model.runs('2')?.runs ?? []).some(r => r.info.run_id === 'r2')
+      );
+      expect(searches()).toBe(before + 1);
+
+      // More points of it refresh nothing; a run no expanded experiment
+      // lists refreshes once, not at every batch.
+      store.append('r2', 'loss', { ...point, steps: [1] });
+      store.append('elsewhere', 'loss', point);
+      store.flush();
+      await sleep(400);
+      store.append('elsewhere', 'loss', { ...point, steps: [1] });
+      store.flush();
+      await sleep(400);
+      expect(searches()).toBe(before + 2);
+    } finally {
+      RUNS['2'].shift();
+      store.dispose();
+    }
   });
 
   it('makes no request while inactive (hidden)', async () => {

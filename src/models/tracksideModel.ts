@@ -1,5 +1,5 @@
 import { IDisposable } from '@lumino/disposable';
-import { IPoll, Poll } from '@lumino/polling';
+import { Debouncer, IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TracksideRequestError } from '../services/client';
 import { RunsLoader, RunsTableModel } from './runsTableModel';
@@ -7,6 +7,7 @@ import {
   IBackendStatus,
   IExperiment,
   IRun,
+  ISeriesStore,
   ITracksideService
 } from '../tokens';
 
@@ -18,6 +19,10 @@ import {
  * page is hidden, so a hidden panel makes no requests. When the backend is
  * unreachable the model enters an error state and the poll backs off; the
  * error clears at the first successful refresh.
+ *
+ * With a series store, the first points of a run the model has not loaded
+ * (a run just started in the kernel) refresh the model at once, so a new run
+ * shows up without waiting for the next poll.
  */
 export class TracksideModel implements IDisposable {
   /**
@@ -35,6 +40,8 @@ export class TracksideModel implements IDisposable {
       name: 'jupyterlab-trackside:TracksideModel',
       standby: () => !this._isActive || 'when-hidden'
     });
+    this._store = options.store ?? null;
+    this._store?.changed.connect(this._onSeriesChanged, this);
   }
 
   /**
@@ -413,6 +420,9 @@ export class TracksideModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._store?.changed.disconnect(this._onSeriesChanged, this);
+    this._newRunRefresh.dispose();
+    this._announcedRuns.clear();
     this._poll.dispose();
     this._expanded.clear();
     this._runs.clear();
@@ -619,6 +629,34 @@ export class TracksideModel implements IDisposable {
     this._viewChanged.emit(view);
   }
 
+  /**
+   * Refresh soon when points arrive for a run no expanded experiment lists.
+   * Each run triggers this once: a run of a collapsed experiment stays
+   * unknown, and its later points must not refresh again and again.
+   */
+  private _onSeriesChanged(
+    _: ISeriesStore,
+    change: ISeriesStore.IChangedArgs
+  ): void {
+    const { runId } = change;
+    if (this._announcedRuns.has(runId) || this._isLoaded(runId)) {
+      return;
+    }
+    this._announcedRuns.add(runId);
+    if (this._isActive) {
+      void this._newRunRefresh.invoke();
+    }
+  }
+
+  private _isLoaded(runId: string): boolean {
+    for (const state of this._runs.values()) {
+      if (state.runs?.some(run => run.info.run_id === runId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private _setError(error: TracksideModel.IError | null): void {
     if (Private.sameJSON(error, this._error)) {
       return;
@@ -628,6 +666,10 @@ export class TracksideModel implements IDisposable {
   }
 
   private _service: ITracksideService;
+  private _store: ISeriesStore | null;
+  private _announcedRuns = new Set<string>();
+  // Points come in bursts (up to ~20 messages/s): one refresh for a burst.
+  private _newRunRefresh = new Debouncer(() => this.refresh(), 200);
   private _poll: Poll;
   private _isActive: boolean;
   private _isDisposed = false;
@@ -683,6 +725,10 @@ export namespace TracksideModel {
      * Maximum number of runs per expanded experiment (from the settings).
      */
     runsPerExperiment?: number | null;
+    /**
+     * The live series store; new runs streaming into it refresh the model.
+     */
+    store?: ISeriesStore | null;
   }
 
   /**

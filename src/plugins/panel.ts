@@ -40,7 +40,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     themeManager: IThemeManager | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
-    const model = new TracksideModel({ service });
+    const model = new TracksideModel({ service, store });
     const panel = new TracksidePanel({
       model,
       commands: app.commands,
