@@ -121,7 +121,9 @@ test.describe('Example notebooks', () => {
     const trialRunning = () =>
       panel.locator('.jp-Trackside-RunStatus.jp-mod-running').count();
     let grew = false;
+    let opened = 0;
     for (let attempt = 0; attempt < 6 && !grew; attempt++) {
+      opened += 1;
       if (attempt > 0) {
         await panel.getByRole('button', { name: '← Runs' }).click();
         await expect(runningChild.first()).toBeVisible({ timeout: 180_000 });
@@ -149,7 +151,10 @@ test.describe('Example notebooks', () => {
         .toBe(true);
       grew = (await epoch()) > first && (await cellRunning(page, search));
     }
-    expect(grew).toBe(true);
+    expect(
+      grew,
+      `a trial's loss chart grew while the search ran (${opened} trials opened)`
+    ).toBe(true);
     await expect(
       chart.locator('.js-plotly-plot .scatterlayer .trace').first()
     ).toBeAttached();
