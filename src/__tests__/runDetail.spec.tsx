@@ -6,12 +6,8 @@ import * as React from 'react';
 import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
 import { IArtifactList, IRun, ITracksideService } from '../tokens';
-import {
-  formatBytes,
-  isSystemTag,
-  notebookPath,
-  RunDetail
-} from '../widgets/runDetail';
+import { notebookPath } from '../widgets/provenance';
+import { formatBytes, isSystemTag, RunDetail } from '../widgets/runDetail';
 import { waitFor } from './fakeServer';
 import { inView } from './inView';
 

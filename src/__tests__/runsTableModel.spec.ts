@@ -1,8 +1,6 @@
-import {
-  RunsLoader,
-  RunsTableModel,
-  Windowing
-} from '../models/runsTableModel';
+import { RunsLoader } from '../models/runsLoader';
+import { RunsTableModel } from '../models/runsTableModel';
+import { Windowing } from '../models/windowing';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideRequestError } from '../services/client';
 import { Normalize } from '../services/normalize';

@@ -2,7 +2,8 @@ import { IDisposable } from '@lumino/disposable';
 import { Debouncer, IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TracksideRequestError } from '../services/client';
-import { RunsLoader, RunsTableModel } from './runsTableModel';
+import { RunsLoader } from './runsLoader';
+import { RunsTableModel } from './runsTableModel';
 import {
   IBackendStatus,
   IExperiment,

@@ -9,7 +9,9 @@ import { TracksideModel } from '../models/tracksideModel';
 import { IExperiment } from '../tokens';
 import { Format } from './format';
 import { useIsActive, useNow } from './hooks';
-import { ColumnPicker, RunsFilter, RunsTable } from './runsTable';
+import { ColumnPicker } from './columnPicker';
+import { RunsFilter } from './runsFilter';
+import { RunsTable } from './runsTable';
 
 /**
  * The refresh period of relative times ("5 min ago"), in milliseconds.

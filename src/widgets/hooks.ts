@@ -1,3 +1,4 @@
+import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 
@@ -34,4 +35,20 @@ export function useIsActive(model: TracksideModel): boolean {
     };
   }, [model]);
   return active;
+}
+
+/**
+ * Re-render whenever `signal` is emitted; returns a counter that changes
+ * with each emission (usable as an effect dependency).
+ */
+export function useSignalVersion(signal: ISignal<unknown, unknown>): number {
+  const [version, setVersion] = React.useState(0);
+  React.useEffect(() => {
+    const onEmitted = () => setVersion(v => v + 1);
+    signal.connect(onEmitted);
+    return () => {
+      signal.disconnect(onEmitted);
+    };
+  }, [signal]);
+  return version;
 }

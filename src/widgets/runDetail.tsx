@@ -1,10 +1,9 @@
-import { PageConfig, PathExt } from '@jupyterlab/coreutils';
-import type { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { IArtifactList, IRun, IRunTag, ITracksideService } from '../tokens';
+import { DetailSection } from './detailSection';
 import { Format } from './format';
 import { useIsActive, useNow } from './hooks';
 import {
@@ -12,6 +11,7 @@ import {
   MetricChartGrid,
   useBackfill
 } from './metricChartGrid';
+import { Provenance } from './provenance';
 
 /**
  * What the run detail needs beyond the panel model: the series store for
@@ -21,16 +21,6 @@ import {
 export interface IRunDetailServices extends IChartServices {
   readonly commands?: CommandRegistry | null;
 }
-
-/**
- * Tag keys Trackside's kernel side sets to say where a run came from.
- */
-export const PROVENANCE_TAGS = {
-  notebook: 'trackside.notebook',
-  cellId: 'trackside.cell_id',
-  executionCount: 'trackside.execution_count',
-  sourceName: 'mlflow.source.name'
-};
 
 /**
  * The detail of one run: header, where it came from, params, latest
@@ -174,7 +164,11 @@ export function RunDetail(props: {
         ) : null}
       </dl>
 
-      <Provenance run={run} services={services} trans={trans} />
+      <Provenance
+        run={run}
+        commands={services.commands ?? null}
+        trans={trans}
+      />
 
       <DetailSection title={trans.__('Metrics')} count={keys.length}>
         {keys.length === 0 ? (
@@ -340,30 +334,6 @@ function useArtifacts(
 }
 
 /**
- * A titled section.
- */
-function DetailSection(props: {
-  title: string;
-  count: number | null;
-  children: React.ReactNode;
-  extra?: React.ReactNode;
-}): JSX.Element {
-  const id = React.useId();
-  return (
-    <section className="jp-Trackside-DetailSection" aria-labelledby={id}>
-      <h4 className="jp-Trackside-DetailSectionTitle" id={id}>
-        {props.title}
-        {props.count !== null ? (
-          <span className="jp-Trackside-DetailCount">{props.count}</span>
-        ) : null}
-        {props.extra}
-      </h4>
-      {props.children}
-    </section>
-  );
-}
-
-/**
  * A two-column table of keys and values.
  */
 function KeyValueTable(props: {
@@ -501,130 +471,4 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${Number(value.toPrecision(3))} ${units[unit]}`;
-}
-
-/**
- * Where the run came from: the notebook and cell (with a link that opens
- * the notebook at the cell) or MLflow's source name.
- */
-function Provenance(props: {
-  run: IRun;
-  services: IRunDetailServices;
-  trans: TranslationBundle;
-}): JSX.Element | null {
-  const { run, services, trans } = props;
-  const tag = (key: string) =>
-    run.data.tags.find(t => t.key === key)?.value ?? null;
-  const notebook = tag(PROVENANCE_TAGS.notebook);
-  const cellId = tag(PROVENANCE_TAGS.cellId);
-  const execution = tag(PROVENANCE_TAGS.executionCount);
-  const source = tag(PROVENANCE_TAGS.sourceName);
-  const path = notebook ? notebookPath(notebook) : null;
-  const [error, setError] = React.useState<string | null>(null);
-  if (!notebook && !source) {
-    return null;
-  }
-  const open = async () => {
-    setError(null);
-    try {
-      await openNotebookAtCell(services.commands!, path!, cellId);
-    } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
-    }
-  };
-  return (
-    <DetailSection title={trans.__('Source')} count={null}>
-      <dl className="jp-Trackside-DetailFacts">
-        {notebook ? (
-          <>
-            <dt>{trans.__('Notebook')}</dt>
-            <dd>
-              {services.commands ? (
-                <button
-                  type="button"
-                  className="jp-Trackside-DetailLink"
-                  title={
-                    cellId
-                      ? trans.__(
-                          'Open %1 at the cell that logged the run',
-                          notebook
-                        )
-                      : trans.__('Open %1', notebook)
-                  }
-                  onClick={() => void open()}
-                >
-                  {path}
-                </button>
-              ) : (
-                path
-              )}
-            </dd>
-            {cellId ? (
-              <>
-                <dt>{trans.__('Cell')}</dt>
-                <dd>
-                  {execution
-                    ? trans.__('[%1] (id %2)', execution, cellId)
-                    : trans.__('id %1', cellId)}
-                </dd>
-              </>
-            ) : null}
-          </>
-        ) : null}
-        {source && source !== notebook ? (
-          <>
-            <dt>{trans.__('Source')}</dt>
-            <dd className="jp-Trackside-DetailMono">{source}</dd>
-          </>
-        ) : null}
-      </dl>
-      {error ? (
-        <p className="jp-Trackside-DetailError" role="alert">
-          {error}
-        </p>
-      ) : null}
-    </DetailSection>
-  );
-}
-
-/**
- * A notebook path relative to the server root (the kernel may report it
- * absolute).
- */
-export function notebookPath(path: string, serverRoot?: string): string {
-  const root = serverRoot ?? PageConfig.getOption('serverRoot');
-  let relative = path;
-  if (root && path.startsWith(root)) {
-    relative = path.slice(root.length);
-  }
-  return PathExt.normalize(relative.replace(/^[/\\]+/, ''));
-}
-
-/**
- * Open a notebook and activate (and scroll to) the cell with the given id.
- */
-export async function openNotebookAtCell(
-  commands: CommandRegistry,
-  path: string,
-  cellId: string | null
-): Promise<void> {
-  const widget = (await commands.execute('docmanager:open', {
-    path,
-    factory: 'Notebook'
-  })) as NotebookPanel | undefined;
-  if (!widget || !cellId) {
-    return;
-  }
-  await widget.context?.ready;
-  await widget.revealed;
-  const notebook = widget.content;
-  if (!notebook) {
-    return;
-  }
-  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
-  if (index < 0) {
-    return;
-  }
-  notebook.activeCellIndex = index;
-  await notebook.scrollToItem(index, 'center');
 }

@@ -1,11 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { RunsTableModel, Windowing } from '../models/runsTableModel';
+import { RunsTableModel } from '../models/runsTableModel';
 import { TracksideModel } from '../models/tracksideModel';
 import { IRun } from '../tokens';
 import { Format } from './format';
-import { useNow } from './hooks';
+import { useNow, useSignalVersion } from './hooks';
+import { useTableWindow } from './tableWindow';
 
 /**
  * The properties of the runs table.
@@ -46,16 +47,6 @@ const METRICS_SHOWN = 3;
 const CLOCK_PERIOD = 1000;
 
 /**
- * Rows rendered above and below the visible ones.
- */
-const OVERSCAN = 8;
-
-/**
- * The row height before the stylesheet tells it (px).
- */
-const DEFAULT_ROW_HEIGHT = 48;
-
-/**
  * A virtualized table of runs: selection, status, name, start time,
  * duration, the chosen params and metrics, and a metrics summary.
  *
@@ -67,8 +58,8 @@ const DEFAULT_ROW_HEIGHT = 48;
  */
 export function RunsTable(props: IRunsTableProps): JSX.Element {
   const { model, table, experimentId, label, isLive, isBusy, trans } = props;
-  const version = useSignalVersion(table);
-  useSelectionVersion(model);
+  const version = useSignalVersion(table.changed);
+  useSignalVersion(model.selectionChanged);
   const rows = table.rows;
   const columns = table.columns;
   const sort = table.sort;
@@ -84,7 +75,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
 
   const tableRef = React.useRef<HTMLTableElement>(null);
   const bodyRef = React.useRef<HTMLTableSectionElement>(null);
-  const { range, rowHeight } = useWindow(
+  const { range, rowHeight } = useTableWindow(
     tableRef,
     bodyRef,
     rows.length,
@@ -474,276 +465,6 @@ function ValueCell(props: {
 }
 
 /**
- * The properties of the runs filter.
- */
-export interface IRunsFilterProps {
-  model: TracksideModel;
-  experimentId: string;
-  experimentName: string;
-  trans: TranslationBundle;
-}
-
-/**
- * The search box of an experiment's runs: an MLflow filter expression sent
- * to the server on Enter; the server's error is shown next to the box and
- * the previous runs stay.
- */
-export function RunsFilter(props: IRunsFilterProps): JSX.Element {
-  const { model, experimentId, experimentName, trans } = props;
-  const [text, setText] = React.useState(() => model.filter(experimentId));
-  const [pending, setPending] = React.useState(false);
-  const errorId = React.useId();
-  const error = model.filterError(experimentId);
-  const mounted = React.useRef(true);
-  React.useEffect(
-    () => () => {
-      mounted.current = false;
-    },
-    []
-  );
-
-  const apply = async (value: string) => {
-    setPending(true);
-    try {
-      await model.setFilter(experimentId, value);
-    } finally {
-      if (mounted.current) {
-        setPending(false);
-      }
-    }
-  };
-
-  return (
-    <div className="jp-Trackside-RunsFilterBox">
-      <form
-        role="search"
-        className="jp-Trackside-RunsFilter"
-        aria-label={trans.__('Filter the runs of %1', experimentName)}
-        onSubmit={event => {
-          event.preventDefault();
-          void apply(text);
-        }}
-      >
-        <input
-          type="search"
-          className="jp-Trackside-RunsFilterInput"
-          value={text}
-          spellCheck={false}
-          autoComplete="off"
-          placeholder={trans.__("metrics.rmse < 0.8 and params.alpha = '0.5'")}
-          aria-label={trans.__('Filter runs (MLflow search syntax)')}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
-          title={trans.__(
-            "MLflow search syntax, e.g. metrics.rmse < 0.8 and params.alpha = '0.5'. Press Enter to apply."
-          )}
-          onChange={event => {
-            const value = event.currentTarget.value;
-            setText(value);
-            // The clear button of the search box: show every run again.
-            if (value === '' && model.filter(experimentId) !== '') {
-              void apply('');
-            }
-          }}
-        />
-        <button
-          type="submit"
-          className="jp-Trackside-RunsFilterApply"
-          disabled={pending}
-        >
-          {trans.__('Filter')}
-        </button>
-      </form>
-      {error && (
-        <p id={errorId} className="jp-Trackside-FilterError" role="alert">
-          {trans.__('Invalid filter: %1', error)}
-        </p>
-      )}
-    </div>
-  );
-}
-
-/**
- * The properties of the column picker.
- */
-export interface IColumnPickerProps {
-  table: RunsTableModel;
-  trans: TranslationBundle;
-}
-
-/**
- * The param and metric columns to show, chosen among the keys of the
- * loaded runs.
- */
-export function ColumnPicker(props: IColumnPickerProps): JSX.Element {
-  const { table, trans } = props;
-  useSignalVersion(table);
-  const { params, metrics } = table.keys;
-  const count = table.columns.length;
-  const group = (
-    title: string,
-    keys: ReadonlyArray<string>,
-    toColumn: (key: string) => RunsTableModel.ColumnId
-  ) => (
-    <fieldset className="jp-Trackside-ColumnGroup">
-      <legend>{title}</legend>
-      {keys.length === 0 ? (
-        <span className="jp-Trackside-ColumnNone">{trans.__('none')}</span>
-      ) : (
-        keys.map(key => {
-          const column = toColumn(key);
-          return (
-            <label
-              key={column}
-              className="jp-Trackside-ColumnChoice"
-              title={key}
-            >
-              <input
-                type="checkbox"
-                checked={table.hasColumn(column)}
-                onChange={event =>
-                  table.setColumn(column, event.currentTarget.checked)
-                }
-              />
-              <span>{key}</span>
-            </label>
-          );
-        })
-      )}
-    </fieldset>
-  );
-  return (
-    <details className="jp-Trackside-ColumnPicker">
-      <summary>
-        {count > 0 ? trans.__('Columns (%1)', count) : trans.__('Columns')}
-      </summary>
-      <div className="jp-Trackside-ColumnGroups">
-        {group(trans.__('Params'), params, RunsTableModel.paramColumn)}
-        {group(trans.__('Metrics'), metrics, RunsTableModel.metricColumn)}
-      </div>
-    </details>
-  );
-}
-
-/**
- * Re-render on the table model's `changed` signal; returns a counter that
- * changes with it.
- */
-function useSignalVersion(table: RunsTableModel): number {
-  const [version, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    const onChanged = () => setVersion(v => v + 1);
-    table.changed.connect(onChanged);
-    return () => {
-      table.changed.disconnect(onChanged);
-    };
-  }, [table]);
-  return version;
-}
-
-/**
- * Re-render when the run selection changes.
- */
-function useSelectionVersion(model: TracksideModel): number {
-  const [version, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    const onChanged = () => setVersion(v => v + 1);
-    model.selectionChanged.connect(onChanged);
-    return () => {
-      model.selectionChanged.disconnect(onChanged);
-    };
-  }, [model]);
-  return version;
-}
-
-/**
- * The rows to render for the current scroll position and row height,
- * following the nearest scrolling ancestor and size changes.
- */
-function useWindow(
-  tableRef: React.RefObject<HTMLTableElement>,
-  bodyRef: React.RefObject<HTMLTableSectionElement>,
-  count: number,
-  version: number
-): { range: Windowing.IRange; rowHeight: number } {
-  const [state, setState] = React.useState(() => ({
-    range: Windowing.range({
-      offset: 0,
-      viewport: 0,
-      rowHeight: DEFAULT_ROW_HEIGHT,
-      count,
-      overscan: OVERSCAN
-    }),
-    rowHeight: DEFAULT_ROW_HEIGHT
-  }));
-
-  React.useLayoutEffect(() => {
-    const table = tableRef.current;
-    const body = bodyRef.current;
-    if (!table || !body) {
-      return;
-    }
-    const scroller = Private.scrollParent(table);
-    let frame = 0;
-    // Reading a computed style forces a style pass: only on size changes.
-    let rowHeight = Private.rowHeight(table);
-    let measure = false;
-    const update = () => {
-      frame = 0;
-      if (measure) {
-        measure = false;
-        rowHeight = Private.rowHeight(table);
-      }
-      const bodyTop = body.getBoundingClientRect().top;
-      const view = scroller
-        ? scroller.getBoundingClientRect()
-        : { top: 0, height: window.innerHeight };
-      const range = Windowing.range({
-        offset: view.top - bodyTop,
-        viewport: view.height,
-        rowHeight,
-        count,
-        overscan: OVERSCAN
-      });
-      setState(previous =>
-        previous.rowHeight === rowHeight &&
-        Windowing.sameRange(previous.range, range)
-          ? previous
-          : { range, rowHeight }
-      );
-    };
-    const schedule = () => {
-      if (!frame) {
-        frame = requestAnimationFrame(update);
-      }
-    };
-    update();
-    const target: EventTarget = scroller ?? window;
-    target.addEventListener('scroll', schedule, { passive: true });
-    const observer =
-      typeof ResizeObserver !== 'undefined'
-        ? new ResizeObserver(() => {
-            measure = true;
-            schedule();
-          })
-        : null;
-    observer?.observe(table);
-    if (scroller) {
-      observer?.observe(scroller);
-    }
-    return () => {
-      target.removeEventListener('scroll', schedule);
-      observer?.disconnect();
-      if (frame) {
-        cancelAnimationFrame(frame);
-      }
-    };
-  }, [count, version]);
-
-  return state;
-}
-
-/**
  * A namespace for private helpers.
  */
 namespace Private {
@@ -789,30 +510,5 @@ namespace Private {
       return formats.dayMonth.format(date);
     }
     return formats.date.format(date);
-  }
-
-  /**
-   * The nearest ancestor that scrolls vertically, `null` for the window.
-   */
-  export function scrollParent(node: HTMLElement): HTMLElement | null {
-    let current = node.parentElement;
-    while (current) {
-      const overflow = getComputedStyle(current).overflowY;
-      if (overflow === 'auto' || overflow === 'scroll') {
-        return current;
-      }
-      current = current.parentElement;
-    }
-    return null;
-  }
-
-  /**
-   * The row height the stylesheet sets for the current layout.
-   */
-  export function rowHeight(table: HTMLElement): number {
-    const value = parseFloat(
-      getComputedStyle(table).getPropertyValue('--jp-trackside-run-height')
-    );
-    return value > 0 ? value : DEFAULT_ROW_HEIGHT;
   }
 }
