@@ -3,6 +3,7 @@ import * as path from 'path';
 import {
   experimentCode,
   logCellCode,
+  notebookPathCode,
   quoteArgument,
   trackingCode
 } from '../notebook/kernelCode';
@@ -22,6 +23,27 @@ function pythonSplit(line: string): string[] {
       'import json, shlex, sys; print(json.dumps(shlex.split(sys.stdin.read())))'
     ],
     { input: line }
+  );
+  return JSON.parse(out.toString());
+}
+
+/**
+ * The argument string `code` passes to `run_line_magic('mlflow', ...)`,
+ * read by Python's own parser, then split as the magic splits it.
+ */
+function magicArguments(code: string): string[] {
+  const out = execFileSync(
+    python,
+    [
+      '-c',
+      [
+        'import ast, json, shlex, sys',
+        'tree = ast.parse(sys.stdin.read())',
+        "call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, 'attr', '') == 'run_line_magic')",
+        'print(json.dumps(shlex.split(call.args[1].value)))'
+      ].join('\n')
+    ],
+    { input: code }
   );
   return JSON.parse(out.toString());
 }
@@ -60,6 +82,18 @@ describe('kernel code', () => {
     const code = trackingCode(false, true);
     expect(code).not.toContain('%load_ext');
     expect(code).toContain("run_line_magic('mlflow', 'track off')");
+  });
+
+  it.each([
+    '/srv/root/analysis.ipynb',
+    "/srv/root/it's mine/a b.ipynb",
+    '/srv/root/"quoted"\\dir/ünï ✓.ipynb'
+  ])('sends the notebook path %s unchanged, only where loaded', path => {
+    const code = notebookPathCode(path);
+    expect(code.split('\n')[0]).toBe(
+      "if 'trackside' in get_ipython().extension_manager.loaded:"
+    );
+    expect(magicArguments(code)).toEqual(['notebook', path]);
   });
 
   it('wraps a cell in the cell magic', () => {

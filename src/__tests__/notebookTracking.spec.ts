@@ -1,3 +1,4 @@
+import { PageConfig } from '@jupyterlab/coreutils';
 import { Kernel } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
 import { NotebookTracking } from '../notebook/notebookTracking';
@@ -12,7 +13,9 @@ class FakePanel {
     const cancelNext = () => this.cancelNext;
     this.sessionContext = {
       ready: Promise.resolve(),
+      path: 'work/analysis.ipynb',
       statusChanged: new Signal<unknown, Kernel.Status>(this),
+      propertyChanged: new Signal<unknown, 'path' | 'name' | 'type'>(this),
       kernelChanged: new Signal<unknown, unknown>(this),
       session: {
         kernel: {
@@ -50,7 +53,9 @@ class FakePanel {
   };
   sessionContext: {
     ready: Promise<void>;
+    path: string;
     statusChanged: Signal<unknown, Kernel.Status>;
+    propertyChanged: Signal<unknown, 'path' | 'name' | 'type'>;
     kernelChanged: Signal<unknown, unknown>;
     session: unknown;
   };
@@ -69,6 +74,7 @@ describe('NotebookTracking', () => {
 
   beforeEach(async () => {
     jest.useFakeTimers();
+    PageConfig.setOption('serverRoot', '/srv/root');
     panel = new FakePanel();
     tracking = new NotebookTracking({
       panel: panel as any,
@@ -87,6 +93,21 @@ describe('NotebookTracking', () => {
     expect(tracking.isTracked).toBe(true);
     expect(panel.loads()).toBe(1);
     expect(panel.executed[0]).toContain('%mlflow autolog on');
+  });
+
+  it('tells the kernel the notebook path at start and after a rename', () => {
+    const paths = () =>
+      panel.executed.filter(code => code.includes("'mlflow', \"notebook "));
+    expect(paths()).toHaveLength(1);
+    expect(paths()[0]).toContain("notebook '/srv/root/work/analysis.ipynb'");
+    expect(paths()[0]).toContain("if 'trackside' in");
+
+    panel.sessionContext.path = 'work/renamed.ipynb';
+    panel.sessionContext.propertyChanged.emit('name');
+    expect(paths()).toHaveLength(1);
+    panel.sessionContext.propertyChanged.emit('path');
+    expect(paths()).toHaveLength(2);
+    expect(paths()[1]).toContain("notebook '/srv/root/work/renamed.ipynb'");
   });
 
   it('loads it again once the restarted kernel is idle', () => {

@@ -31,6 +31,20 @@ export function trackingCode(tracked: boolean, autolog: boolean): string {
 }
 
 /**
+ * Tell Trackside the notebook's current path, which runs record as their
+ * source: the kernel's environment keeps the path the notebook had when the
+ * kernel started. Does nothing where Trackside is not loaded.
+ */
+export function notebookPathCode(path: string): string {
+  // A JSON string is a valid Python string literal.
+  const line = JSON.stringify(`notebook ${quoteArgument(path)}`);
+  return [
+    "if 'trackside' in get_ipython().extension_manager.loaded:",
+    `    get_ipython().run_line_magic('mlflow', ${line})`
+  ].join('\n');
+}
+
+/**
  * Set the active experiment (created if it does not exist).
  */
 export function experimentCode(name: string): string {

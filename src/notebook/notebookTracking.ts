@@ -1,9 +1,10 @@
 import { ISessionContext } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import { experimentCode, trackingCode } from './kernelCode';
+import { experimentCode, notebookPathCode, trackingCode } from './kernelCode';
 import { IKernelAnswer, runSilently } from './kernelRequest';
 
 /**
@@ -27,7 +28,8 @@ export interface ITracksideMetadata {
 
 /**
  * The tracking state of one notebook: remembered in its metadata, applied to
- * its kernel at start, after restarts and after kernel changes.
+ * its kernel at start, after restarts and after kernel changes. A renamed
+ * notebook tells its kernel the new path, which later runs record.
  */
 export class NotebookTracking implements IDisposable {
   constructor(options: NotebookTracking.IOptions) {
@@ -36,6 +38,7 @@ export class NotebookTracking implements IDisposable {
     const context = this.panel.sessionContext;
     context.kernelChanged.connect(this._onKernelChanged, this);
     context.statusChanged.connect(this._onStatusChanged, this);
+    context.propertyChanged.connect(this._onPropertyChanged, this);
     void context.ready.then(() => {
       this._isReady = true;
       return this._apply();
@@ -134,6 +137,30 @@ export class NotebookTracking implements IDisposable {
     const experiment = this.experiment;
     if (experiment !== null && !this.isDisposed) {
       await this._run(experimentCode(experiment));
+    }
+    // The notebook may have been renamed since its kernel started.
+    if (!this.isDisposed) {
+      await this._run(notebookPathCode(this._notebookPath()));
+    }
+  }
+
+  /**
+   * The notebook's path as the Jupyter server gives it to a new kernel
+   * (`JPY_SESSION_NAME`): absolute, under the server root.
+   */
+  private _notebookPath(): string {
+    const path = this.panel.sessionContext.path;
+    const root = PageConfig.getOption('serverRoot');
+    // Not PathExt.join: it drops the leading '/' of an absolute root.
+    return root ? `${root.replace(/[/\\]+$/, '')}/${path}` : path;
+  }
+
+  private _onPropertyChanged(
+    _: ISessionContext,
+    property: 'path' | 'name' | 'type'
+  ): void {
+    if (property === 'path' && this._isReady && !this.isDisposed) {
+      void this._run(notebookPathCode(this._notebookPath()));
     }
   }
 

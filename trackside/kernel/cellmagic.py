@@ -121,7 +121,7 @@ def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str)
     tags = dict(options.tags)
     tags.update(
         provenance_tags(
-            session.cell, shell.user_ns, session.settings.git_timeout,
+            session.cell, session.notebook_path(), session.settings.git_timeout,
             with_source=session.settings.log_source,
         )
     )  # fmt: skip

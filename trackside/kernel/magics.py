@@ -22,6 +22,7 @@ LINE_USAGE = """\
 %mlflow track on|off          track this notebook: capture every cell that uses a run
 %mlflow end [STATUS]          end the active run (FINISHED, FAILED or KILLED)
 %mlflow open [RUN_ID]         open the active (or last) run in the Trackside panel
+%mlflow notebook [PATH]       the notebook path recorded in runs (set after a rename)
 %mlflow sync                  send the journal to MLflow now and report
 %mlflow config [KEY [VALUE]]  show or change capture settings
 %mlflow help                  this text
@@ -54,6 +55,7 @@ class TracksideMagics(Magics):
             "track": self._track,
             "end": self._end,
             "open": self._open,
+            "notebook": self._notebook,
             "sync": self._sync,
             "config": self._config,
             "help": self._help,
@@ -83,7 +85,8 @@ class TracksideMagics(Magics):
 
     @line_magic("mlflow")
     def mlflow_line(self, line: str) -> None:
-        """%mlflow SUBCOMMAND: experiment, status, autolog, track, end, open, sync, config, help."""
+        """%mlflow SUBCOMMAND: experiment, status, autolog, track, end, open, notebook, sync,
+        config, help."""
         word, _, rest = line.strip().partition(" ")
         if not word:
             self._help("")
@@ -190,6 +193,21 @@ class TracksideMagics(Magics):
             else:
                 raise UsageError("%mlflow open: no active run and no earlier run in this kernel")
         display(open_bundle(*target), raw=True)
+
+    def _notebook(self, rest: str) -> None:
+        try:
+            words = shlex.split(rest)
+        except ValueError as error:
+            raise UsageError(f"expected: %mlflow notebook [PATH] ({error})") from None
+        if len(words) > 1:
+            raise UsageError(
+                "expected: %mlflow notebook [PATH] (quote a path that contains spaces)"
+            )
+        if words:
+            if not words[0].strip():
+                raise UsageError("%mlflow notebook: the path is empty")
+            self.session.notebook = words[0]
+        print(f"notebook: {self.session.notebook_path() or 'unknown'}")
 
     def _sync(self, rest: str) -> None:
         if rest:

@@ -70,10 +70,10 @@ def source_artifact_path(cell: CellInfo) -> str:
 
 
 def provenance_tags(
-    cell: CellInfo, user_ns: dict[str, Any], git_timeout: float, *, with_source: bool
+    cell: CellInfo, path: str | None, git_timeout: float, *, with_source: bool
 ) -> dict[str, str]:
-    """Tags for a run that ``cell`` created or used (MLflow's own source tags included)."""
-    path = notebook_path(user_ns)
+    """Tags for a run that ``cell`` of the notebook at ``path`` created or used (MLflow's
+    own source tags included)."""
     tags = {"mlflow.source.type": "NOTEBOOK"}
     if path:
         tags["mlflow.source.name"] = path

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import capture
-from .provenance import TAG_TRACKED, CellInfo, provenance_tags, source_artifact_path
+from .provenance import (
+    TAG_TRACKED,
+    CellInfo,
+    notebook_path,
+    provenance_tags,
+    source_artifact_path,
+)
 from .recorder import Outcome, Recorder
 from .settings import CaptureSettings
 from .uploads import Uploads
@@ -38,9 +44,16 @@ class Session:
         self.cell = CellInfo()
         self.magic_in_cell = False
         self.last_run: tuple[str, str] | None = None  # (run_id, experiment_id)
+        # The notebook's path as the frontend last told it (``%mlflow notebook``): the
+        # kernel's environment keeps the path the notebook had when the kernel started.
+        self.notebook: str | None = None
         self._before: _Before | None = None
 
     # ------------------------------------------------------------------ helpers
+
+    def notebook_path(self) -> str | None:
+        """The notebook's current path, if known."""
+        return self.notebook or notebook_path(self.shell.user_ns)
 
     def client(self) -> Any:
         from mlflow import MlflowClient
@@ -69,7 +82,7 @@ class Session:
         """Log captured values and provenance into ``run_id``; upload the cell's source."""
         tags = provenance_tags(
             self.cell,
-            self.shell.user_ns,
+            self.notebook_path(),
             self.settings.git_timeout,
             with_source=self.settings.log_source,
         )

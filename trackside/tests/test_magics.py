@@ -109,6 +109,29 @@ def test_magic_cell_logs_params_metrics_tags_and_source(
         assert handle.read() == cell
 
 
+def test_notebook_path_follows_a_rename(kernel: Kernel, client: MlflowClient, notebook: Notebook):
+    """The kernel's environment keeps the path the notebook had at kernel start; after a
+    rename the frontend sends the new one, and later runs record it."""
+    renamed = notebook.folder / "renamed dir" / "after rename.ipynb"
+    assert str(notebook.path) in kernel.ok("%mlflow notebook").stdout
+    try:
+        reply = kernel.ok(f"%mlflow notebook '{renamed}'")
+        assert f"notebook: {renamed}" in reply.stdout
+        ran = kernel.run(f"%%mlflow -e {unique('renamed')}\nacc = 0.5\n")
+        assert ran.status == "ok", str(ran)
+        sync(kernel)
+        tags = client.get_run(run_id_of(ran)).data.tags
+        assert tags["trackside.notebook"] == str(renamed)
+        assert tags["mlflow.source.name"] == str(renamed)
+        for line, expected in {"a b": "quote a path", "''": "empty", "'a": "closing"}.items():
+            reply = kernel.run(f"%mlflow notebook {line}")
+            assert reply.ename == "UsageError", (line, str(reply))
+            assert expected in reply.error["evalue"], (line, reply.error["evalue"])
+        assert f"notebook: {renamed}" in kernel.ok("%mlflow notebook").stdout
+    finally:
+        kernel.ok(f"%mlflow notebook '{notebook.path}'")
+
+
 def test_exception_fails_the_run_and_reaches_the_user_unchanged(kernel: Kernel, client):
     experiment = unique("fail")
     reply = kernel.run(
