@@ -88,4 +88,45 @@ test.describe('Tracking a notebook', () => {
       .poll(() => tracksideLoaded(page), { timeout: 60_000 })
       .toBe('True');
   });
+
+  test("a renamed notebook's runs record its new path", async ({
+    page,
+    tmpPath
+  }) => {
+    const run = `after-rename-${Date.now().toString(36)}`;
+    await page.notebook.createNew('before.ipynb');
+    await trackNotebook(page);
+    await expect
+      .poll(() => tracksideLoaded(page), { timeout: 60_000 })
+      .toBe('True');
+
+    // Renamed while its kernel runs: the kernel's environment still holds
+    // the old path; the document's session follows the new one.
+    await page.evaluate(
+      ([from, to]) =>
+        window.jupyterapp.serviceManager.contents.rename(from, to),
+      [`${tmpPath}/before.ipynb`, `${tmpPath}/after rename.ipynb`]
+    );
+    await expect(
+      page.getByRole('tab', { name: 'after rename.ipynb' })
+    ).toBeVisible();
+
+    await page.notebook.setCell(
+      0,
+      'code',
+      [`%%mlflow -e galata-renamed -n ${run}`, 'loss = 0.5'].join('\n')
+    );
+    await page.notebook.runCell(0, true);
+    await expect(page.locator('.jp-Trackside-RunSummary')).toBeVisible();
+
+    const { panel } = await openHealthyPanel(page);
+    await panel
+      .getByRole('button', { name: 'galata-renamed', exact: true })
+      .click({ timeout: 60_000 });
+    await panel.getByRole('button', { name: run, exact: true }).click();
+    const source = panel.locator('.jp-Trackside-DetailFacts');
+    await expect(source.getByRole('button')).toHaveText(
+      `${tmpPath}/after rename.ipynb`
+    );
+  });
 });
