@@ -35,6 +35,9 @@ LOOPBACK = "127.0.0.1"
 STATE_DIR_NAME = ".trackside"
 PIDFILE_NAME = "backend.json"
 LOG_NAME = "mlflow-server.log"
+# A server that was just started, or is busy, can take seconds for its first
+# experiments/search; giving up sooner would start a second server beside it.
+ADOPT_PROBE_TIMEOUT = 5.0
 
 
 class Mode(str, Enum):
@@ -109,7 +112,7 @@ class BackendManager:
         port = self.options.port
         if self.options.adopt_existing and not port_is_free(LOOPBACK, port):
             candidate = Upstream(f"http://{LOOPBACK}:{port}")
-            if probe_sync(candidate).is_mlflow:
+            if probe_sync(candidate, timeout=ADOPT_PROBE_TIMEOUT).is_mlflow:
                 self.log.info("Trackside: adopting the MLflow server on %s", candidate.base_url)
                 return Mode.ADOPTED, candidate
         if not port_is_free(LOOPBACK, port):

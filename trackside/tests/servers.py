@@ -72,6 +72,8 @@ class RecordingPeer:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     # path (without query) -> (status, headers, body)
     answers: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    # path (without query) -> seconds to wait before answering
+    delays: dict[str, float] = field(default_factory=dict)
 
 
 @contextmanager
@@ -86,7 +88,9 @@ def recording_peer() -> Iterator[RecordingPeer]:
             if length:
                 self.rfile.read(length)
             peer.requests.append((self.command, self.path, dict(self.headers.items())))
-            status, headers, body = peer.answers.get(self.path.split("?")[0], default)
+            path = self.path.split("?")[0]
+            time.sleep(peer.delays.get(path, 0.0))
+            status, headers, body = peer.answers.get(path, default)
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

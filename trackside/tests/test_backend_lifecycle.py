@@ -17,7 +17,7 @@ from trackside.server import process_group
 from trackside.server.backend import BackendManager, BackendOptions, Mode
 from trackside.server.probe import free_port
 
-from .servers import mlflow_server
+from .servers import mlflow_server, recording_peer
 
 
 def options(root: Path, **overrides) -> BackendOptions:
@@ -136,6 +136,23 @@ async def test_adopts_a_running_mlflow_server(tmp_path, backend_root):
         assert manager.pid is None
         await manager.stop()
         assert existing.process.poll() is None, "an adopted server is not ours to stop"
+
+
+async def test_adopts_a_server_slow_to_answer_its_first_search(backend_root):
+    """Seen in CI: a freshly started MLflow server took over a second for its first
+    experiments/search, and Trackside started a second server beside it."""
+    with recording_peer() as peer:
+        peer.answers["/health"] = (200, {"Content-Type": "text/plain"}, b"OK")
+        peer.answers["/api/2.0/mlflow/experiments/search"] = (
+            200,
+            {"Content-Type": "application/json"},
+            b'{"experiments": []}',
+        )
+        peer.delays["/api/2.0/mlflow/experiments/search"] = 2.5
+        port = int(peer.url.rsplit(":", 1)[1])
+        manager = BackendManager(options(backend_root, port=port))
+        assert manager.mode is Mode.ADOPTED
+        assert manager.upstream.base_url == peer.url
 
 
 def test_a_port_in_time_wait_is_free_but_a_listening_one_is_not():
