@@ -16,6 +16,7 @@ class FakePanel {
       path: 'work/analysis.ipynb',
       statusChanged: new Signal<unknown, Kernel.Status>(this),
       propertyChanged: new Signal<unknown, 'path' | 'name' | 'type'>(this),
+      iopubMessage: new Signal<unknown, unknown>(this),
       kernelChanged: new Signal<unknown, unknown>(this),
       session: {
         kernel: {
@@ -56,11 +57,22 @@ class FakePanel {
     path: string;
     statusChanged: Signal<unknown, Kernel.Status>;
     propertyChanged: Signal<unknown, 'path' | 'name' | 'type'>;
+    iopubMessage: Signal<unknown, unknown>;
     kernelChanged: Signal<unknown, unknown>;
     session: unknown;
   };
   status(status: Kernel.Status): void {
     this.sessionContext.statusChanged.emit(status);
+  }
+  /**
+   * A status message of the kernel process with this session id.
+   */
+  statusFrom(session: string, status: Kernel.Status): void {
+    this.status(status);
+    this.sessionContext.iopubMessage.emit({
+      header: { session, msg_type: 'status' },
+      content: { execution_state: status }
+    });
   }
   loads(): number {
     return this.executed.filter(code => code.includes('%load_ext trackside'))
@@ -134,6 +146,24 @@ describe('NotebookTracking', () => {
     jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS - 1);
     expect(panel.loads()).toBe(1);
     jest.advanceTimersByTime(1);
+    expect(panel.loads()).toBe(2);
+  });
+
+  it('loads it again in a new kernel process whose restart statuses were missed', () => {
+    // Seen in CI after a REST restart: no 'restarting' or 'starting'
+    // reached the page, only the new process's busy and idle.
+    panel.statusFrom('first-process', 'busy');
+    panel.statusFrom('first-process', 'idle');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    expect(panel.loads()).toBe(1);
+
+    panel.statusFrom('second-process', 'busy');
+    panel.statusFrom('second-process', 'idle');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    expect(panel.loads()).toBe(2);
+    panel.statusFrom('second-process', 'busy');
+    panel.statusFrom('second-process', 'idle');
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
     expect(panel.loads()).toBe(2);
   });
 

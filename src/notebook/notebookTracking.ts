@@ -1,7 +1,7 @@
 import { ISessionContext } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { NotebookPanel } from '@jupyterlab/notebook';
-import { Kernel } from '@jupyterlab/services';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { experimentCode, notebookPathCode, trackingCode } from './kernelCode';
@@ -39,6 +39,7 @@ export class NotebookTracking implements IDisposable {
     context.kernelChanged.connect(this._onKernelChanged, this);
     context.statusChanged.connect(this._onStatusChanged, this);
     context.propertyChanged.connect(this._onPropertyChanged, this);
+    context.iopubMessage.connect(this._onIOPub, this);
     void context.ready.then(() => {
       this._isReady = true;
       return this._apply();
@@ -186,8 +187,27 @@ export class NotebookTracking implements IDisposable {
     _: ISessionContext,
     change: { newValue: Kernel.IKernelConnection | null }
   ): void {
+    this._kernelSession = null;
     if (this._isReady && change.newValue) {
       this._pendingApply = true;
+    }
+  }
+
+  /**
+   * Notice a new kernel process by the session id its messages carry: the
+   * restart statuses are not always seen (the new kernel's 'starting' can
+   * go out before the server listens to it), its messages always are.
+   */
+  private _onIOPub(_: ISessionContext, msg: KernelMessage.IMessage): void {
+    const session = msg.header.session;
+    if (!session || session === this._kernelSession) {
+      return;
+    }
+    const restarted = this._kernelSession !== null;
+    this._kernelSession = session;
+    if (restarted && this._isReady) {
+      this._pendingApply = true;
+      this._armSettleTimer();
     }
   }
 
@@ -249,6 +269,7 @@ export class NotebookTracking implements IDisposable {
   private _isDisposed = false;
   private _isReady = false;
   private _pendingApply = false;
+  private _kernelSession: string | null = null;
   private _applyTimer = 0;
   private _stateChanged = new Signal<this, void>(this);
   private _failed = new Signal<this, string>(this);
