@@ -10,6 +10,7 @@ import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import {
   cellRunning,
+  currentKernelId,
   docShot,
   openHealthyPanel,
   python,
@@ -259,14 +260,47 @@ test.describe('Live metric stream', () => {
   });
 
   test('after a page reload mid-stream the chart keeps streaming', async ({
-    page
+    page,
+    tmpPath
   }) => {
     const run = uniqueName('reload-run');
-    await page.notebook.createNew('reload.ipynb');
+    // Saved under its final name before it is opened: a notebook created as
+    // Untitled.ipynb and renamed can come back as "Untitled.ipynb" from a
+    // workspace saved before the rename, and then gets a new kernel.
+    const notebook = `${tmpPath}/reload.ipynb`;
+    await page.contents.uploadContent(
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'code',
+            id: 'stream',
+            source: '',
+            metadata: {},
+            outputs: [],
+            execution_count: null
+          }
+        ],
+        metadata: {
+          kernelspec: {
+            name: 'python3',
+            display_name: 'Python 3 (ipykernel)',
+            language: 'python'
+          }
+        },
+        nbformat: 4,
+        nbformat_minor: 5
+      }),
+      'text',
+      notebook
+    );
+    await page.notebook.openByPath(notebook);
+    await page.notebook.activate('reload.ipynb');
+    await expect.poll(() => currentKernelId(page)).not.toBe('');
     await trackNotebook(page);
     await setCellSource(page, 0, streamingCell('galata-reload', run, 400, 0.1));
     await page.notebook.save();
     let { panel } = await openHealthyPanel(page);
+    const kernel = await currentKernelId(page);
     await startCell(page, 0);
     let chart = await openRunChart(panel, 'galata-reload', run);
     await expect
@@ -283,9 +317,11 @@ test.describe('Live metric stream', () => {
     await page.evaluate(() => window.jupyterapp.started);
     await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
     if (!(await page.notebook.isOpen('reload.ipynb'))) {
-      await page.notebook.open('reload.ipynb');
+      await page.notebook.openByPath(notebook);
     }
     await page.notebook.activate('reload.ipynb');
+    // The same kernel, still running the cell.
+    await expect.poll(() => currentKernelId(page)).toBe(kernel);
     ({ panel } = await openHealthyPanel(page));
     chart = await openRunChart(panel, 'galata-reload', run);
     await expect
