@@ -165,6 +165,15 @@ describe('NotebookTracking', () => {
     panel.statusFrom('second-process', 'idle');
     jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
     expect(panel.loads()).toBe(2);
+
+    // Messages the Jupyter server makes itself carry its own session id:
+    // taken for a new process once (a harmless extra load), not at every
+    // switch back and forth.
+    for (const session of ['server', 'second-process', 'server']) {
+      panel.statusFrom(session, 'idle');
+      jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    }
+    expect(panel.loads()).toBe(3);
   });
 
   it('tries again when the restarting connection drops its request', async () => {

@@ -187,7 +187,7 @@ export class NotebookTracking implements IDisposable {
     _: ISessionContext,
     change: { newValue: Kernel.IKernelConnection | null }
   ): void {
-    this._kernelSession = null;
+    this._kernelSessions.clear();
     if (this._isReady && change.newValue) {
       this._pendingApply = true;
     }
@@ -197,14 +197,16 @@ export class NotebookTracking implements IDisposable {
    * Notice a new kernel process by the session id its messages carry: the
    * restart statuses are not always seen (the new kernel's 'starting' can
    * go out before the server listens to it), its messages always are.
+   * Every id seen is remembered, so that messages the Jupyter server makes
+   * itself (with its own session id) do not count as a new process each time.
    */
   private _onIOPub(_: ISessionContext, msg: KernelMessage.IMessage): void {
     const session = msg.header.session;
-    if (!session || session === this._kernelSession) {
+    if (!session || this._kernelSessions.has(session)) {
       return;
     }
-    const restarted = this._kernelSession !== null;
-    this._kernelSession = session;
+    const restarted = this._kernelSessions.size > 0;
+    this._kernelSessions.add(session);
     if (restarted && this._isReady) {
       this._pendingApply = true;
       this._armSettleTimer();
@@ -269,7 +271,7 @@ export class NotebookTracking implements IDisposable {
   private _isDisposed = false;
   private _isReady = false;
   private _pendingApply = false;
-  private _kernelSession: string | null = null;
+  private _kernelSessions = new Set<string>();
   private _applyTimer = 0;
   private _stateChanged = new Signal<this, void>(this);
   private _failed = new Signal<this, string>(this);
