@@ -157,6 +157,9 @@ async function chartSteps(chart: Locator): Promise<number[]> {
   });
 }
 
+// JupyterLab's own kernel restart (see `restartKernel`).
+test.use({ kernels: null });
+
 test.describe('Live metric stream', () => {
   test('a cell streams a metric and the chart grows while it runs', async ({
     page
