@@ -11,6 +11,7 @@ class FakePanel {
   constructor() {
     const executed = this.executed;
     const cancelNext = () => this.cancelNext;
+    const loseNext = () => this.loseNext;
     this.sessionContext = {
       ready: Promise.resolve(),
       path: 'work/analysis.ipynb',
@@ -20,8 +21,22 @@ class FakePanel {
       kernelChanged: new Signal<unknown, unknown>(this),
       session: {
         kernel: {
+          status: 'idle',
           requestExecute: (content: { code: string }) => {
             executed.push(content.code);
+            if (loseNext()) {
+              // Sent before the server listened to a new kernel: no
+              // message ever comes back.
+              this.loseNext = false;
+              let fail: (reason: Error) => void = () => undefined;
+              return {
+                onIOPub: null,
+                done: new Promise((_, reject) => {
+                  fail = reject;
+                }),
+                dispose: () => fail(new Error('Canceled future'))
+              };
+            }
             if (cancelNext()) {
               // What a restarting connection does to a pending request.
               this.cancelNext = false;
@@ -36,7 +51,8 @@ class FakePanel {
             }
             return {
               onIOPub: null,
-              done: Promise.resolve({ content: { status: 'ok' } })
+              done: Promise.resolve({ content: { status: 'ok' } }),
+              dispose: () => undefined
             };
           }
         }
@@ -45,6 +61,7 @@ class FakePanel {
   }
   executed: string[] = [];
   cancelNext = false;
+  loseNext = false;
   metadata: Record<string, unknown> = { trackside: { tracked: true } };
   model = {
     getMetadata: (key: string) => this.metadata[key],
@@ -77,6 +94,15 @@ class FakePanel {
   loads(): number {
     return this.executed.filter(code => code.includes('%load_ext trackside'))
       .length;
+  }
+}
+
+/**
+ * Let pending promise callbacks run (fake timers do not).
+ */
+async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.resolve();
   }
 }
 
@@ -149,21 +175,26 @@ describe('NotebookTracking', () => {
     expect(panel.loads()).toBe(2);
   });
 
-  it('loads it again in a new kernel process whose restart statuses were missed', () => {
+  it('loads it again in a new kernel process whose restart statuses were missed', async () => {
+    const advance = async (ms: number) => {
+      await flushPromises();
+      jest.advanceTimersByTime(ms);
+      await flushPromises();
+    };
     // Seen in CI after a REST restart: no 'restarting' or 'starting'
     // reached the page, only the new process's busy and idle.
     panel.statusFrom('first-process', 'busy');
     panel.statusFrom('first-process', 'idle');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
     expect(panel.loads()).toBe(1);
 
     panel.statusFrom('second-process', 'busy');
     panel.statusFrom('second-process', 'idle');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    await advance(NotebookTracking.RESTART_SETTLE_MS);
     expect(panel.loads()).toBe(2);
     panel.statusFrom('second-process', 'busy');
     panel.statusFrom('second-process', 'idle');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
     expect(panel.loads()).toBe(2);
 
     // Messages the Jupyter server makes itself carry its own session id:
@@ -171,7 +202,7 @@ describe('NotebookTracking', () => {
     // switch back and forth.
     for (const session of ['server', 'second-process', 'server']) {
       panel.statusFrom(session, 'idle');
-      jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+      await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
     }
     expect(panel.loads()).toBe(3);
   });
@@ -188,6 +219,25 @@ describe('NotebookTracking', () => {
     }
     jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
     expect(panel.loads()).toBe(3);
+    expect(failures).toEqual([]);
+  });
+
+  it('sends it again when the idle kernel never takes the request', async () => {
+    const failures: string[] = [];
+    tracking.failed.connect((_, error) => failures.push(error));
+    panel.loseNext = true;
+    panel.status('restarting');
+    panel.status('idle');
+    expect(panel.loads()).toBe(2);
+    jest.advanceTimersByTime(NotebookTracking.LOST_AFTER_MS - 1);
+    await flushPromises();
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    expect(panel.loads()).toBe(2);
+    jest.advanceTimersByTime(1);
+    await flushPromises();
+    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    expect(panel.loads()).toBe(3);
+    await flushPromises();
     expect(failures).toEqual([]);
   });
 

@@ -119,22 +119,31 @@ export class NotebookTracking implements IDisposable {
   }
 
   /**
-   * Bring the kernel in line with the notebook's state.
+   * Bring the kernel in line with the notebook's state. With `lostAfter`
+   * (after a restart, where requests can be lost), a request the idle
+   * kernel does not take in that time is sent again.
    */
-  private async _apply(): Promise<void> {
+  private async _apply(lostAfter?: number): Promise<void> {
     if (this.isDisposed || !this.isTracked) {
       return;
     }
     const answer = await this._run(
-      trackingCode(true, this._settings().autolog)
+      trackingCode(true, this._settings().autolog),
+      lostAfter
     );
-    if (answer && !answer.ok && /cancel/i.test(answer.error ?? '')) {
-      // Sent while the connection was restarting, which drops pending
-      // requests: try again once the kernel settles.
-      this._pendingApply = true;
-      this._armSettleTimer();
+    if (answer && !answer.ok && Private.mayRetry(answer)) {
+      // Dropped by a restarting connection, or sent before the server
+      // listened to a new kernel: try again once the kernel settles.
+      if (this._retries < NotebookTracking.MAX_RETRIES) {
+        this._retries += 1;
+        this._pendingApply = true;
+        this._armSettleTimer();
+      } else {
+        this._failed.emit(answer.error ?? '');
+      }
       return;
     }
+    this._retries = 0;
     const experiment = this.experiment;
     if (experiment !== null && !this.isDisposed) {
       await this._run(experimentCode(experiment));
@@ -165,19 +174,22 @@ export class NotebookTracking implements IDisposable {
     }
   }
 
-  private async _run(code: string): Promise<IKernelAnswer | null> {
+  private async _run(
+    code: string,
+    lostAfter?: number
+  ): Promise<IKernelAnswer | null> {
     let answer: IKernelAnswer | null;
     try {
-      answer = await runSilently(this.panel.sessionContext, code);
+      answer = await runSilently(
+        this.panel.sessionContext,
+        code,
+        undefined,
+        lostAfter
+      );
     } catch (reason) {
       answer = { ok: false, error: String(reason), data: [] };
     }
-    if (
-      !this.isDisposed &&
-      answer &&
-      !answer.ok &&
-      !/cancel/i.test(answer.error ?? '')
-    ) {
+    if (!this.isDisposed && answer && !answer.ok && !Private.mayRetry(answer)) {
       this._failed.emit(answer.error ?? '');
     }
     return answer;
@@ -188,6 +200,7 @@ export class NotebookTracking implements IDisposable {
     change: { newValue: Kernel.IKernelConnection | null }
   ): void {
     this._kernelSessions.clear();
+    this._retries = 0;
     if (this._isReady && change.newValue) {
       this._pendingApply = true;
     }
@@ -208,6 +221,7 @@ export class NotebookTracking implements IDisposable {
     const restarted = this._kernelSessions.size > 0;
     this._kernelSessions.add(session);
     if (restarted && this._isReady) {
+      this._retries = 0;
       this._pendingApply = true;
       this._armSettleTimer();
     }
@@ -224,6 +238,7 @@ export class NotebookTracking implements IDisposable {
       status === 'autorestarting' ||
       status === 'starting'
     ) {
+      this._retries = 0;
       this._pendingApply = true;
       // After a restart by another client or the REST API, the page only
       // reconnects: the kernel's 'idle' may come before the new websocket
@@ -253,7 +268,7 @@ export class NotebookTracking implements IDisposable {
       return;
     }
     this._pendingApply = false;
-    void this._apply();
+    void this._apply(NotebookTracking.LOST_AFTER_MS);
   }
 
   private _metadata(): ITracksideMetadata {
@@ -271,6 +286,7 @@ export class NotebookTracking implements IDisposable {
   private _isDisposed = false;
   private _isReady = false;
   private _pendingApply = false;
+  private _retries = 0;
   private _kernelSessions = new Set<string>();
   private _applyTimer = 0;
   private _stateChanged = new Signal<this, void>(this);
@@ -286,6 +302,18 @@ export namespace NotebookTracking {
    * no 'idle' status came first (ms).
    */
   export const RESTART_SETTLE_MS = 1000;
+
+  /**
+   * How long a request to load Trackside may wait untaken by an idle kernel
+   * before it is taken for lost and sent again (ms).
+   */
+  export const LOST_AFTER_MS = 5000;
+
+  /**
+   * How many times in a row loading Trackside is tried again after a
+   * dropped or lost request before the failure is reported.
+   */
+  export const MAX_RETRIES = 5;
 
   /**
    * The settings that apply to every notebook.
@@ -307,5 +335,15 @@ export namespace NotebookTracking {
      * Read the current settings.
      */
     settings: () => ISettings;
+  }
+}
+
+namespace Private {
+  /**
+   * Whether a failed request may succeed when sent again: dropped by a
+   * restarting connection, or lost.
+   */
+  export function mayRetry(answer: IKernelAnswer): boolean {
+    return answer.lost === true || /cancel/i.test(answer.error ?? '');
   }
 }
