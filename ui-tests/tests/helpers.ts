@@ -79,8 +79,8 @@ export async function currentKernelStatus(page: Page): Promise<string> {
  * Specs that call it set `test.use({ kernels: null })`: Galata's mock of the
  * kernels API answers the restart with 201, which JupyterLab rejects. (A
  * restart through the REST API, by another client, left the page's kernel
- * connection without replies for over a minute in some CI runs: JupyterLab
- * waits for a status message of the new kernel that never came.)
+ * connection without any reply for over a minute in some CI runs, which
+ * fails any test whatever Trackside does.)
  */
 export async function restartKernel(page: Page): Promise<void> {
   expect(await currentKernelId(page)).not.toBe('');

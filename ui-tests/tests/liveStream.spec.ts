@@ -21,6 +21,9 @@ import {
   tracksideLoaded
 } from './helpers';
 
+// JupyterLab's own kernel restart (see `restartKernel`).
+test.use({ kernels: null });
+
 /**
  * A cell logging `loss` once per `pause` seconds for `steps` steps.
  */
@@ -156,9 +159,6 @@ async function chartSteps(chart: Locator): Promise<number[]> {
     return Array.from(plot.data[plot.data.length - 1].x);
   });
 }
-
-// JupyterLab's own kernel restart (see `restartKernel`).
-test.use({ kernels: null });
 
 test.describe('Live metric stream', () => {
   test('a cell streams a metric and the chart grows while it runs', async ({

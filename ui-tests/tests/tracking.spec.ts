@@ -6,13 +6,13 @@ import {
   tracksideLoaded
 } from './helpers';
 
+// JupyterLab's own kernel restart (see `restartKernel`).
+test.use({ kernels: null });
+
 /**
  * The notebook integration: "Track" toggle, auto-capture of a tracked
  * notebook's cells, the %%mlflow summary and tracking after a kernel restart.
  */
-// JupyterLab's own kernel restart (see `restartKernel`).
-test.use({ kernels: null });
-
 test.describe('Tracking a notebook', () => {
   test('captures cells, shows the run summary and survives a restart', async ({
     page
