@@ -30,17 +30,14 @@ import fs from 'fs';
 import path from 'path';
 import {
   here,
-  launchBrowser,
   load1,
   machine,
   median,
   openHealthyPanel,
+  openLab,
   python,
   pythonVersion,
-  startLab,
-  stopLab,
-  waitForQuietMachine,
-  workDir,
+  withLab,
   writeSection
 } from './lab.mjs';
 
@@ -73,20 +70,7 @@ function seed() {
  * chart of `key` shows its points through `lastStep`.
  */
 async function timeOpen({ run, key, lastStep }) {
-  const wait = (condition, timeout = 300_000) =>
-    new Promise((resolve, reject) => {
-      const start = performance.now();
-      const check = () => {
-        if (condition()) {
-          resolve(performance.now());
-        } else if (performance.now() - start > timeout) {
-          reject(new Error('timeout'));
-        } else {
-          requestAnimationFrame(check);
-        }
-      };
-      check();
-    });
+  const wait = condition => window.__benchWait(condition, 300_000);
   const panel = document.getElementById('jp-trackside-panel');
   const button = Array.from(panel.querySelectorAll('button')).find(
     b => b.textContent === run
@@ -135,18 +119,10 @@ async function timeOpen({ run, key, lastStep }) {
  * A fresh browser context: JupyterLab, the panel, the experiment expanded.
  */
 async function freshLab(browser, base) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 }
+  const page = await openLab(browser, base, {
+    init: () => performance.setResourceTimingBufferSize(10000)
   });
-  const page = await context.newPage();
-  await page.addInitScript(() =>
-    performance.setResourceTimingBufferSize(10000)
-  );
-  await page.goto(`${base}/lab`);
-  await page.waitForFunction(() => !!window.jupyterapp, null, {
-    timeout: 120_000
-  });
-  await page.evaluate(() => window.jupyterapp.restored);
+  const context = page.context();
   const panel = await openHealthyPanel(page);
   await panel.getByRole('button', { name: EXPERIMENT, exact: true }).click();
   await panel
@@ -201,136 +177,132 @@ async function mlflowFetch(page, { runId, key, paged, bulk }) {
 
 async function main() {
   seed();
-  const loadBefore = process.env.BENCH_NO_WAIT
-    ? load1()
-    : await waitForQuietMachine();
-  const work = workDir('history');
-  const backend = path.join(work, 'backend');
-  fs.mkdirSync(backend);
-  fs.copyFileSync(
-    path.join(SEED, 'mlflow.db'),
-    path.join(backend, 'mlflow.db')
-  );
-  const lab = startLab({ port: PORT, work, backend });
-  let browser;
-  try {
-    await lab.ready();
-    browser = await launchBrowser();
-    const loads = [];
-    const cold = [];
-    const warm = [];
-    let runId = null;
-    for (let i = 0; i < REPEAT; i++) {
-      for (const mode of ['cold', 'warm']) {
-        const { context, page, panel } = await freshLab(browser, lab.base);
-        if (mode === 'warm') {
-          await panel
-            .getByRole('button', { name: 'warmup', exact: true })
-            .click();
-          await panel
-            .getByRole('figure', { name: `Chart of ${KEY}` })
-            .locator('.js-plotly-plot .scatterlayer .trace')
-            .first()
-            .waitFor({ state: 'attached', timeout: 120_000 });
-          await panel.getByRole('button', { name: '← Runs' }).click();
-          await panel.getByRole('button', { name: RUN, exact: true }).waitFor();
+  const prepare = backend =>
+    fs.copyFileSync(
+      path.join(SEED, 'mlflow.db'),
+      path.join(backend, 'mlflow.db')
+    );
+  await withLab(
+    'history',
+    { port: PORT, prepare },
+    async ({ lab, browser, loadBefore }) => {
+      const loads = [];
+      const cold = [];
+      const warm = [];
+      let runId = null;
+      for (let i = 0; i < REPEAT; i++) {
+        for (const mode of ['cold', 'warm']) {
+          const { context, page, panel } = await freshLab(browser, lab.base);
+          if (mode === 'warm') {
+            await panel
+              .getByRole('button', { name: 'warmup', exact: true })
+              .click();
+            await panel
+              .getByRole('figure', { name: `Chart of ${KEY}` })
+              .locator('.js-plotly-plot .scatterlayer .trace')
+              .first()
+              .waitFor({ state: 'attached', timeout: 120_000 });
+            await panel.getByRole('button', { name: '← Runs' }).click();
+            await panel
+              .getByRole('button', { name: RUN, exact: true })
+              .waitFor();
+          }
+          loads.push(load1());
+          const result = await page.evaluate(timeOpen, {
+            run: RUN,
+            key: KEY,
+            lastStep: POINTS - 1
+          });
+          const history = result.resources.find(r =>
+            r.url.includes('/trackside/api/metrics/history')
+          );
+          runId ??= new URL(history.url).searchParams.get('run_id');
+          const lazy = result.resources.filter(r =>
+            /plotly|apache-arrow/.test(r.name)
+          );
+          (mode === 'cold' ? cold : warm).push({ ...result, history, lazy });
+          console.log(
+            `${mode}: ${Math.round(result.time)} ms (history ${Math.round(history.duration)} ms, ${history.transfer} bytes; lazy ${lazy.map(r => `${r.name} ${Math.round(r.duration)} ms`).join(', ')})`
+          );
+          await context.close();
         }
-        loads.push(load1());
-        const result = await page.evaluate(timeOpen, {
-          run: RUN,
-          key: KEY,
-          lastStep: POINTS - 1
-        });
-        const history = result.resources.find(r =>
-          r.url.includes('/trackside/api/metrics/history')
-        );
-        runId ??= new URL(history.url).searchParams.get('run_id');
-        const lazy = result.resources.filter(r =>
-          /plotly|apache-arrow/.test(r.name)
-        );
-        (mode === 'cold' ? cold : warm).push({ ...result, history, lazy });
+      }
+
+      // MLflow's own endpoints, from a page on MLflow's origin.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${lab.mlflow}/health`);
+      const paged = [];
+      const whole = [];
+      const bulk = [];
+      for (let i = 0; i < REPEAT; i++) {
+        paged.push(await mlflowFetch(page, { runId, key: KEY, paged: true }));
+        whole.push(await mlflowFetch(page, { runId, key: KEY, paged: false }));
+        bulk.push(await mlflowFetch(page, { runId, key: KEY, bulk: true }));
         console.log(
-          `${mode}: ${Math.round(result.time)} ms (history ${Math.round(history.duration)} ms, ${history.transfer} bytes; lazy ${lazy.map(r => `${r.name} ${Math.round(r.duration)} ms`).join(', ')})`
+          `MLflow paged ${Math.round(paged[i].time)} ms, whole ${Math.round(whole[i].time)} ms, bulk ${Math.round(bulk[i].time)} ms`
         );
-        await context.close();
       }
-    }
+      await context.close();
 
-    // MLflow's own endpoints, from a page on MLflow's origin.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${lab.mlflow}/health`);
-    const paged = [];
-    const whole = [];
-    const bulk = [];
-    for (let i = 0; i < REPEAT; i++) {
-      paged.push(await mlflowFetch(page, { runId, key: KEY, paged: true }));
-      whole.push(await mlflowFetch(page, { runId, key: KEY, paged: false }));
-      bulk.push(await mlflowFetch(page, { runId, key: KEY, bulk: true }));
-      console.log(
-        `MLflow paged ${Math.round(paged[i].time)} ms, whole ${Math.round(whole[i].time)} ms, bulk ${Math.round(bulk[i].time)} ms`
-      );
+      const log = fs.readFileSync(lab.logPath, 'utf8');
+      const storeFallbacks = (log.match(/from the store failed/g) ?? []).length;
+      const pick = (list, f) => median(list.map(f));
+      const figures = {
+        machine: machine(browser),
+        python: pythonVersion(),
+        points: POINTS,
+        repeat: REPEAT,
+        storeFallbacks,
+        loadBefore,
+        loads,
+        cold: cold.map(c => c.time),
+        warm: warm.map(c => c.time),
+        coldMedian: pick(cold, c => c.time),
+        warmMedian: pick(warm, c => c.time),
+        historyDuration: pick([...cold, ...warm], c => c.history.duration),
+        historyTransfer: pick([...cold, ...warm], c => c.history.transfer),
+        historyDecoded: pick([...cold, ...warm], c => c.history.decoded),
+        historyPoints: new URL(cold[0].history.url).searchParams.get(
+          'max_points'
+        ),
+        lazy: cold[0].lazy.map(r => ({
+          name: r.name.replace(/\.[0-9a-f]{16,20}\.js$/, ''),
+          decoded: r.decoded,
+          start: pick(
+            cold,
+            c => c.lazy.find(l => l.name === r.name)?.start ?? 0
+          ),
+          duration: pick(
+            cold,
+            c => c.lazy.find(l => l.name === r.name)?.duration ?? 0
+          )
+        })),
+        drawnPoints: cold[0].drawnPoints,
+        drawnMax: cold[0].drawnMax,
+        paged: {
+          time: pick(paged, p => p.time),
+          bytes: paged[0].bytes,
+          count: paged[0].count,
+          requests: paged[0].requests,
+          max: paged[0].max
+        },
+        whole: {
+          time: pick(whole, p => p.time),
+          bytes: whole[0].bytes,
+          count: whole[0].count
+        },
+        bulk: {
+          time: pick(bulk, p => p.time),
+          bytes: bulk[0].bytes,
+          count: bulk[0].count,
+          max: bulk[0].max
+        }
+      };
+      console.log(JSON.stringify(figures, null, 2));
+      writeReadme(figures);
     }
-    await context.close();
-
-    const log = fs.readFileSync(lab.logPath, 'utf8');
-    const storeFallbacks = (log.match(/from the store failed/g) ?? []).length;
-    const pick = (list, f) => median(list.map(f));
-    const figures = {
-      machine: machine(browser),
-      python: pythonVersion(),
-      points: POINTS,
-      repeat: REPEAT,
-      storeFallbacks,
-      loadBefore,
-      loads,
-      cold: cold.map(c => c.time),
-      warm: warm.map(c => c.time),
-      coldMedian: pick(cold, c => c.time),
-      warmMedian: pick(warm, c => c.time),
-      historyDuration: pick([...cold, ...warm], c => c.history.duration),
-      historyTransfer: pick([...cold, ...warm], c => c.history.transfer),
-      historyDecoded: pick([...cold, ...warm], c => c.history.decoded),
-      historyPoints: new URL(cold[0].history.url).searchParams.get(
-        'max_points'
-      ),
-      lazy: cold[0].lazy.map(r => ({
-        name: r.name.replace(/\.[0-9a-f]{16,20}\.js$/, ''),
-        decoded: r.decoded,
-        start: pick(cold, c => c.lazy.find(l => l.name === r.name)?.start ?? 0),
-        duration: pick(
-          cold,
-          c => c.lazy.find(l => l.name === r.name)?.duration ?? 0
-        )
-      })),
-      drawnPoints: cold[0].drawnPoints,
-      drawnMax: cold[0].drawnMax,
-      paged: {
-        time: pick(paged, p => p.time),
-        bytes: paged[0].bytes,
-        count: paged[0].count,
-        requests: paged[0].requests,
-        max: paged[0].max
-      },
-      whole: {
-        time: pick(whole, p => p.time),
-        bytes: whole[0].bytes,
-        count: whole[0].count
-      },
-      bulk: {
-        time: pick(bulk, p => p.time),
-        bytes: bulk[0].bytes,
-        count: bulk[0].count,
-        max: bulk[0].max
-      }
-    };
-    console.log(JSON.stringify(figures, null, 2));
-    writeReadme(figures);
-  } finally {
-    await browser?.close();
-    await stopLab(lab, work);
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  );
 }
 
 function writeReadme(f) {

@@ -1,7 +1,7 @@
 /**
- * Shared steps of the issue-4 benchmarks (live_latency, stream_throughput,
- * history_render, startup): start a real JupyterLab with Trackside and its
- * embedded MLflow server (as bench/runs_table.mjs does), drive it with
+ * Shared steps of the Playwright benchmarks (live_latency, stream_throughput,
+ * history_render, runs_table, startup): start a real JupyterLab with
+ * Trackside and its embedded MLflow server, drive it with
  * Playwright in Debian's chromium, run code in a tracked notebook, wait for a
  * quiet machine, write a section of bench/README.md and stop everything that
  * was started.
@@ -184,12 +184,16 @@ export function launchBrowser() {
 }
 
 /**
- * Open JupyterLab in a new page and wait until it is restored.
+ * Open JupyterLab in a new page (its own browser context) and wait until it
+ * is restored. `init` runs in the page before any of its scripts.
  */
-export async function openLab(browser, base) {
+export async function openLab(browser, base, { init } = {}) {
   const page = await browser.newPage({
     viewport: { width: 1280, height: 900 }
   });
+  if (init) {
+    await page.addInitScript(init);
+  }
   page.on('console', message => {
     if (message.type() === 'error') {
       console.log(`[browser error] ${message.text()}`);
@@ -200,7 +204,32 @@ export async function openLab(browser, base) {
     timeout: 120_000
   });
   await page.evaluate(() => window.jupyterapp.restored);
+  await installPageWait(page);
   return page;
+}
+
+/**
+ * Define window.__benchWait(condition, timeout) in the page: resolves with
+ * `performance.now()` at the first animation frame where `condition()`
+ * holds, rejects after `timeout` ms.
+ */
+export async function installPageWait(page) {
+  await page.evaluate(() => {
+    window.__benchWait = (condition, timeout = 120_000) =>
+      new Promise((resolve, reject) => {
+        const start = performance.now();
+        const check = () => {
+          if (condition()) {
+            resolve(performance.now());
+          } else if (performance.now() - start > timeout) {
+            reject(new Error('timeout'));
+          } else {
+            requestAnimationFrame(check);
+          }
+        };
+        check();
+      });
+  });
 }
 
 /**
@@ -299,6 +328,61 @@ export async function openRun(panel, experiment, run) {
   await link.waitFor({ timeout: 60_000 });
   await link.click();
   await panel.locator('.jp-Trackside-Detail').waitFor();
+}
+
+/**
+ * The set-up every single-lab benchmark shares: wait for a quiet machine,
+ * start JupyterLab with Trackside and its embedded MLflow server in a fresh
+ * work folder (`prepare(backend)` may seed the backend folder first),
+ * launch chromium, run `body({ lab, browser, work, backend, loadBefore })`,
+ * and stop and remove everything afterwards, whatever happened.
+ */
+export async function withLab(name, { port, prepare }, body) {
+  const loadBefore = process.env.BENCH_NO_WAIT
+    ? load1()
+    : await waitForQuietMachine();
+  const work = workDir(name);
+  const backend = path.join(work, 'backend');
+  fs.mkdirSync(backend);
+  prepare?.(backend);
+  const lab = startLab({ port, work, backend });
+  let browser;
+  try {
+    await lab.ready();
+    browser = await launchBrowser();
+    return await body({ lab, browser, work, backend, loadBefore });
+  } finally {
+    await browser?.close();
+    await stopLab(lab, work);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * In a new page: a tracked notebook runs `startCode` (which prints
+ * `[run_id, run_name]` as JSON), then the run's detail opens in the panel
+ * and its chart of `key` is drawn once (Plotly loaded).
+ */
+export async function openLiveChart(
+  browser,
+  base,
+  { startCode, experiment, key }
+) {
+  const page = await openLab(browser, base);
+  const panel = await openHealthyPanel(page);
+  await createTrackedNotebook(page);
+  const started = await page.evaluate(
+    code => window.__benchCell(code),
+    startCode
+  );
+  const [runId, runName] = JSON.parse(started.match(/\[.*\]/)[0]);
+  await openRun(panel, experiment, runName);
+  const chart = panel.getByRole('figure', { name: `Chart of ${key}` });
+  await chart
+    .locator('.js-plotly-plot .scatterlayer .trace')
+    .first()
+    .waitFor({ state: 'attached', timeout: 60_000 });
+  return { page, panel, runId, runName, chart };
 }
 
 /**

@@ -19,23 +19,14 @@
  * Environment: BENCH_POINTS (100), BENCH_PORT (8911; MLflow on port - 3000),
  * BENCH_NO_WAIT (skip waiting for a load average <= 1.5).
  */
-import fs from 'fs';
-import path from 'path';
 import {
-  createTrackedNotebook,
-  launchBrowser,
   load1,
   machine,
-  openHealthyPanel,
-  openLab,
-  openRun,
+  openLiveChart,
   pythonVersion,
   quantile,
   sleep,
-  startLab,
-  stopLab,
-  waitForQuietMachine,
-  workDir,
+  withLab,
   writeSection
 } from './lab.mjs';
 
@@ -98,177 +89,158 @@ function firstShown(observations, step) {
 }
 
 async function main() {
-  const loadBefore = process.env.BENCH_NO_WAIT
-    ? load1()
-    : await waitForQuietMachine();
-  const work = workDir('live');
-  const backend = path.join(work, 'backend');
-  fs.mkdirSync(backend);
-  const lab = startLab({ port: PORT, work, backend });
-  let browser;
-  try {
-    await lab.ready();
-    browser = await launchBrowser();
-    const page = await openLab(browser, lab.base);
-    const panel = await openHealthyPanel(page);
-    await createTrackedNotebook(page);
-    const started = await page.evaluate(
-      code => window.__benchCell(code),
-      START_RUN
-    );
-    const [runId, runName] = JSON.parse(started.match(/\[.*\]/)[0]);
-    await openRun(panel, EXPERIMENT, runName);
-    const chart = panel.getByRole('figure', { name: `Chart of ${KEY}` });
-    // Drawn (Plotly loaded, first draw done), then a quiet second.
-    await chart
-      .locator('.js-plotly-plot .scatterlayer .trace')
-      .first()
-      .waitFor({ state: 'attached', timeout: 60_000 });
-    await chart
-      .locator('.jp-Trackside-ChartSummary', { hasText: '(step 0)' })
-      .waitFor({ timeout: 60_000 });
-    await sleep(1000);
+  await withLab(
+    'live',
+    { port: PORT },
+    async ({ lab, browser, loadBefore }) => {
+      const { page, runId, chart } = await openLiveChart(browser, lab.base, {
+        startCode: START_RUN,
+        experiment: EXPERIMENT,
+        key: KEY
+      });
+      // Drawn (Plotly loaded, first draw done), then a quiet second.
+      await chart
+        .locator('.jp-Trackside-ChartSummary', { hasText: '(step 0)' })
+        .waitFor({ timeout: 60_000 });
+      await sleep(1000);
 
-    // In the page: when each step is first shown by the summary, when it
-    // reached the series store, and the long tasks of the main thread.
-    await chart.evaluate(
-      async (node, { runId, key }) => {
-        const summary = document.getElementById(
-          node.getAttribute('aria-describedby')
-        );
-        window.__benchShown = [];
-        window.__benchStored = [];
-        window.__benchLongTasks = [];
-        new MutationObserver(() => {
-          const match = /\(step (\d+)\)/.exec(summary.textContent);
-          const dom = Date.now();
-          if (match) {
-            requestAnimationFrame(() =>
-              window.__benchShown.push({
-                step: Number(match[1]),
-                dom,
+      // In the page: when each step is first shown by the summary, when it
+      // reached the series store, and the long tasks of the main thread.
+      await chart.evaluate(
+        async (node, { runId, key }) => {
+          const summary = document.getElementById(
+            node.getAttribute('aria-describedby')
+          );
+          window.__benchShown = [];
+          window.__benchStored = [];
+          window.__benchLongTasks = [];
+          new MutationObserver(() => {
+            const match = /\(step (\d+)\)/.exec(summary.textContent);
+            const dom = Date.now();
+            if (match) {
+              requestAnimationFrame(() =>
+                window.__benchShown.push({
+                  step: Number(match[1]),
+                  dom,
+                  time: Date.now()
+                })
+              );
+            }
+          }).observe(summary, {
+            childList: true,
+            characterData: true,
+            subtree: true
+          });
+          const mod = (
+            await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
+          )();
+          const store = await window.jupyterapp.resolveRequiredService(
+            mod.ISeriesStore
+          );
+          store.changed.connect((_, change) => {
+            if (change.runId === runId && change.key === key) {
+              const series = store.get(runId, key);
+              window.__benchStored.push({
+                step: series.steps[series.length - 1],
                 time: Date.now()
-              })
-            );
-          }
-        }).observe(summary, {
-          childList: true,
-          characterData: true,
-          subtree: true
-        });
-        const mod = (
-          await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
-        )();
-        const store = await window.jupyterapp.resolveRequiredService(
-          mod.ISeriesStore
-        );
-        store.changed.connect((_, change) => {
-          if (change.runId === runId && change.key === key) {
-            const series = store.get(runId, key);
-            window.__benchStored.push({
-              step: series.steps[series.length - 1],
-              time: Date.now()
-            });
-          }
-        });
-        new PerformanceObserver(list => {
-          for (const entry of list.getEntries()) {
-            window.__benchLongTasks.push(entry.duration);
-          }
-        }).observe({ type: 'longtask' });
-      },
-      { runId, key: KEY }
-    );
+              });
+            }
+          });
+          new PerformanceObserver(list => {
+            for (const entry of list.getEntries()) {
+              window.__benchLongTasks.push(entry.duration);
+            }
+          }).observe({ type: 'longtask' });
+        },
+        { runId, key: KEY }
+      );
 
-    const load = load1();
-    const stop = { value: false };
-    const rest = pollRest(lab.mlflow, runId, stop);
-    const began = Date.now();
-    await page.evaluate(code => window.__benchCell(code), LOG_POINTS);
-    const elapsed = (Date.now() - began) / 1000;
-    const times = JSON.parse(
+      const load = load1();
+      const stop = { value: false };
+      const rest = pollRest(lab.mlflow, runId, stop);
+      const began = Date.now();
+      await page.evaluate(code => window.__benchCell(code), LOG_POINTS);
+      const elapsed = (Date.now() - began) / 1000;
+      const times = JSON.parse(
+        await page.evaluate(() =>
+          window.__benchExec('print(json.dumps(bench_times))')
+        )
+      );
+      await sleep(3000);
+      stop.value = true;
+      await rest.done;
+      const { shown, stored, longTasks } = await page.evaluate(() => ({
+        shown: window.__benchShown,
+        stored: window.__benchStored,
+        longTasks: window.__benchLongTasks
+      }));
       await page.evaluate(() =>
-        window.__benchExec('print(json.dumps(bench_times))')
-      )
-    );
-    await sleep(3000);
-    stop.value = true;
-    await rest.done;
-    const { shown, stored, longTasks } = await page.evaluate(() => ({
-      shown: window.__benchShown,
-      stored: window.__benchStored,
-      longTasks: window.__benchLongTasks
-    }));
-    await page.evaluate(() =>
-      window.__benchCell('mlflow.end_run()\nprint("ended")')
-    );
+        window.__benchCell('mlflow.end_run()\nprint("ended")')
+      );
 
-    const chartLatency = [];
-    const domLatency = [];
-    const storeLatency = [];
-    const restLatency = [];
-    let missingChart = 0;
-    let missingRest = 0;
-    times.forEach((t, index) => {
-      const step = index + 1;
-      const logged = t * 1000;
-      const time = firstShown(shown, step);
-      if (time === null) {
-        missingChart++;
-      } else {
-        chartLatency.push(time - logged);
-        const dom = shown.find(o => o.step >= step).dom;
-        domLatency.push(dom - logged);
+      const chartLatency = [];
+      const domLatency = [];
+      const storeLatency = [];
+      const restLatency = [];
+      let missingChart = 0;
+      let missingRest = 0;
+      times.forEach((t, index) => {
+        const step = index + 1;
+        const logged = t * 1000;
+        const time = firstShown(shown, step);
+        if (time === null) {
+          missingChart++;
+        } else {
+          chartLatency.push(time - logged);
+          const dom = shown.find(o => o.step >= step).dom;
+          domLatency.push(dom - logged);
+        }
+        const inStore = firstShown(stored, step);
+        if (inStore !== null) {
+          storeLatency.push(inStore - logged);
+        }
+        const restTime = rest.seen.get(step);
+        if (restTime === undefined) {
+          missingRest++;
+        } else {
+          restLatency.push(restTime - logged);
+        }
+      });
+      const stat = values => ({
+        p50: quantile(values, 0.5),
+        p95: quantile(values, 0.95),
+        max: Math.max(...values),
+        min: Math.min(...values)
+      });
+      const figures = {
+        machine: machine(browser),
+        python: pythonVersion(),
+        points: times.length,
+        elapsed,
+        loadBefore,
+        load,
+        loadAfter: load1(),
+        chart: stat(chartLatency),
+        dom: stat(domLatency),
+        store: stat(storeLatency),
+        longTasks: {
+          count: longTasks.length,
+          max: Math.max(0, ...longTasks),
+          total: longTasks.reduce((n, t) => n + t, 0)
+        },
+        stepsShown: new Set(shown.map(o => o.step)).size,
+        rest: stat(restLatency),
+        restPolls: rest.stats(),
+        missingChart,
+        missingRest,
+        draws: shown.length
+      };
+      console.log(JSON.stringify(figures, null, 2));
+      if (chartLatency.length && restLatency.length) {
+        writeReadme(figures);
       }
-      const inStore = firstShown(stored, step);
-      if (inStore !== null) {
-        storeLatency.push(inStore - logged);
-      }
-      const restTime = rest.seen.get(step);
-      if (restTime === undefined) {
-        missingRest++;
-      } else {
-        restLatency.push(restTime - logged);
-      }
-    });
-    const stat = values => ({
-      p50: quantile(values, 0.5),
-      p95: quantile(values, 0.95),
-      max: Math.max(...values),
-      min: Math.min(...values)
-    });
-    const figures = {
-      machine: machine(browser),
-      python: pythonVersion(),
-      points: times.length,
-      elapsed,
-      loadBefore,
-      load,
-      loadAfter: load1(),
-      chart: stat(chartLatency),
-      dom: stat(domLatency),
-      store: stat(storeLatency),
-      longTasks: {
-        count: longTasks.length,
-        max: Math.max(0, ...longTasks),
-        total: longTasks.reduce((n, t) => n + t, 0)
-      },
-      stepsShown: new Set(shown.map(o => o.step)).size,
-      rest: stat(restLatency),
-      restPolls: rest.stats(),
-      missingChart,
-      missingRest,
-      draws: shown.length
-    };
-    console.log(JSON.stringify(figures, null, 2));
-    if (chartLatency.length && restLatency.length) {
-      writeReadme(figures);
     }
-  } finally {
-    await browser?.close();
-    await stopLab(lab, work);
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  );
 }
 
 function writeReadme(f) {

@@ -16,20 +16,23 @@
  *
  * Environment: BENCH_SEED_DIR (cached seeded store, default
  * /tmp/trackside-bench-seed), BENCH_RUNS (10000), BENCH_PORT (8899),
- * BENCH_REPEAT (5), BENCH_PROFILE (print a CPU profile of the scroll).
+ * BENCH_REPEAT (5), BENCH_PROFILE (print a CPU profile of the scroll),
+ * BENCH_NO_WAIT (skip waiting for a load average <= 1.5).
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import fs from 'fs';
-import { createRequire } from 'module';
 import os from 'os';
 import path from 'path';
-import { fileURLToPath } from 'url';
-import { median, python, quantile, waitForHttp } from './lab.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..');
-const require = createRequire(path.join(repo, 'ui-tests', 'package.json'));
-const { chromium } = require('@playwright/test');
+import {
+  here,
+  median,
+  openHealthyPanel,
+  openLab,
+  python,
+  quantile,
+  withLab,
+  writeSection
+} from './lab.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const PORT = Number(process.env.BENCH_PORT ?? 8899);
@@ -38,7 +41,6 @@ const SEED = process.env.BENCH_SEED_DIR ?? '/tmp/trackside-bench-seed';
 const EXPERIMENT = 'bench-10k';
 const FILTER = "metrics.rmse < 0.3 and params.alpha = '0.5'";
 const FILTER_2 = "metrics.rmse > 1.1 and params.solver = 'adam'";
-const bin = path.join(repo, '.venv', 'bin');
 
 const ms = value => `${Math.round(value)} ms`;
 
@@ -52,42 +54,13 @@ async function main() {
       { stdio: 'inherit' }
     );
   }
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'trackside-bench-'));
-  const backend = path.join(work, 'backend');
-  const root = path.join(work, 'root');
-  fs.mkdirSync(backend);
-  fs.copyFileSync(
-    path.join(SEED, 'mlflow.db'),
-    path.join(backend, 'mlflow.db')
-  );
-
-  const server = spawn(
-    path.join(bin, 'jupyter'),
-    [
-      'lab',
-      '--config',
-      path.join(repo, 'ui-tests', 'jupyter_server_test_config.py'),
-      `--port=${PORT}`,
-      `--Trackside.backend_root=${backend}`
-    ],
-    {
-      cwd: path.join(repo, 'ui-tests'),
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH}`,
-        TRACKSIDE_UI_ROOT: root,
-        TRACKSIDE_UI_BACKEND_PORT: String(PORT - 3000)
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true
-    }
-  );
-  const log = fs.createWriteStream(path.join(work, 'jupyter.log'));
-  server.stderr.pipe(log);
-  const base = `http://localhost:${PORT}`;
-  let browser;
-  try {
-    await waitForHttp(`${base}/lab`);
+  const prepare = backend =>
+    fs.copyFileSync(
+      path.join(SEED, 'mlflow.db'),
+      path.join(backend, 'mlflow.db')
+    );
+  await withLab('runs', { port: PORT, prepare }, async ({ lab, browser }) => {
+    const base = lab.base;
     const put = await fetch(
       `${base}/lab/api/settings/jupyterlab-trackside:panel`,
       {
@@ -102,26 +75,9 @@ async function main() {
       throw new Error(`Could not set runsPerExperiment: ${put.status}`);
     }
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run']
-    });
     const version = browser.version();
-    const page = await browser.newPage({
-      viewport: { width: 1280, height: 900 }
-    });
-    await page.goto(`${base}/lab`);
-    await page.waitForFunction(() => !!window.jupyterapp, null, {
-      timeout: 120_000
-    });
-    await page.evaluate(async () => {
-      await window.jupyterapp.restored;
-      await window.jupyterapp.commands.execute('trackside:open-panel');
-    });
-    const panel = page.getByRole('region', { name: 'Trackside' });
-    await panel
-      .locator('.jp-Trackside-StatusHealth', { hasText: /^healthy$/ })
-      .waitFor({ timeout: 180_000 });
+    const page = await openLab(browser, base);
+    const panel = await openHealthyPanel(page);
     const experiment = panel.getByRole('button', {
       name: EXPERIMENT,
       exact: true
@@ -168,24 +124,6 @@ async function main() {
       order_by: ['attributes.start_time DESC'],
       max_results: 100,
       ...extra
-    });
-
-    // In-page watchers: time from an action until a condition holds.
-    await page.evaluate(() => {
-      window.__benchWait = (condition, timeout = 120_000) =>
-        new Promise((resolve, reject) => {
-          const start = performance.now();
-          const check = () => {
-            if (condition()) {
-              resolve(performance.now());
-            } else if (performance.now() - start > timeout) {
-              reject(new Error('timeout'));
-            } else {
-              requestAnimationFrame(check);
-            }
-          };
-          check();
-        });
     });
 
     const ready = [];
@@ -376,25 +314,10 @@ async function main() {
     };
     console.log(JSON.stringify(figures, null, 2));
     writeReadme(figures);
-  } finally {
-    await browser?.close();
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await new Promise(resolve => setTimeout(resolve, 3000));
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 function writeReadme(f) {
-  const file = path.join(here, 'README.md');
   const date = new Date().toISOString().slice(0, 10);
   const section = `## Runs table
 
@@ -416,19 +339,7 @@ runs each) are appended while the table stays usable; only the rows in view
 number of runs. A filter is sent to MLflow as \`filter\` (the server does the
 work), so the panel follows the REST time of the query.
 `;
-  let text = fs.existsSync(file)
-    ? fs.readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures of the last run of each benchmark (not tests).\n';
-  const start = text.indexOf('## Runs table');
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    text =
-      text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  fs.writeFileSync(file, text);
-  console.log(`Wrote ${file}`);
+  writeSection('Runs table', section);
 }
 
 main().catch(reason => {

@@ -31,22 +31,15 @@ import { createRequire } from 'module';
 import path from 'path';
 import {
   classifyScript,
-  createTrackedNotebook,
-  launchBrowser,
   load1,
   machine,
-  openHealthyPanel,
-  openLab,
-  openRun,
+  openLiveChart,
   pythonVersion,
   quantile,
   repo,
   sleep,
-  startLab,
   startProfile,
-  stopLab,
-  waitForQuietMachine,
-  workDir,
+  withLab,
   writeSection
 } from './lab.mjs';
 
@@ -240,223 +233,212 @@ const frameStats = frames => ({
 });
 
 async function main() {
-  const loadBefore = process.env.BENCH_NO_WAIT
-    ? load1()
-    : await waitForQuietMachine();
-  const work = workDir('throughput');
-  const backend = path.join(work, 'backend');
-  fs.mkdirSync(backend);
-  const lab = startLab({ port: PORT, work, backend });
-  let browser;
-  try {
-    await lab.ready();
-    browser = await launchBrowser();
-    const page = await openLab(browser, lab.base);
-    const panel = await openHealthyPanel(page);
-    await createTrackedNotebook(page);
-    const cell = code => page.evaluate(code => window.__benchCell(code), code);
-    const exec = code => page.evaluate(code => window.__benchExec(code), code);
-    const started = await cell(START_RUN);
-    const [runId, runName] = JSON.parse(started.match(/\[.*\]/)[0]);
-    await openRun(panel, EXPERIMENT, runName);
-    const chart = panel.getByRole('figure', { name: `Chart of ${KEY}` });
-    await chart
-      .locator('.js-plotly-plot .scatterlayer .trace')
-      .first()
-      .waitFor({ state: 'attached', timeout: 60_000 });
-    await sleep(2000);
+  await withLab(
+    'throughput',
+    { port: PORT },
+    async ({ lab, browser, loadBefore }) => {
+      const { page, runId, chart } = await openLiveChart(browser, lab.base, {
+        startCode: START_RUN,
+        experiment: EXPERIMENT,
+        key: KEY
+      });
+      const cell = code =>
+        page.evaluate(code => window.__benchCell(code), code);
+      const exec = code =>
+        page.evaluate(code => window.__benchExec(code), code);
+      await sleep(2000);
 
-    // Idle: the same page, chart open, for the same duration.
-    await chart.evaluate(startRecording);
-    await sleep(DURATION * 1000);
-    const idle = await page.evaluate(stopRecording);
+      // Idle: the same page, chart open, for the same duration.
+      await chart.evaluate(startRecording);
+      await sleep(DURATION * 1000);
+      const idle = await page.evaluate(stopRecording);
 
-    // Backfills of the series (the store replaces it with MLflow's history).
-    await page.evaluate(
-      async ({ runId, key }) => {
-        const mod = (
-          await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
-        )();
-        const store = await window.jupyterapp.resolveRequiredService(
-          mod.ISeriesStore
-        );
-        window.__benchResets = [];
-        store.changed.connect((_, change) => {
-          if (change.runId === runId && change.key === key && change.reset) {
-            window.__benchResets.push([Date.now(), change.end]);
-          }
-        });
-      },
-      { runId, key: KEY }
-    );
+      // Backfills of the series (the store replaces it with MLflow's history).
+      await page.evaluate(
+        async ({ runId, key }) => {
+          const mod = (
+            await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
+          )();
+          const store = await window.jupyterapp.resolveRequiredService(
+            mod.ISeriesStore
+          );
+          window.__benchResets = [];
+          store.changed.connect((_, change) => {
+            if (change.runId === runId && change.key === key && change.reset) {
+              window.__benchResets.push([Date.now(), change.end]);
+            }
+          });
+        },
+        { runId, key: KEY }
+      );
 
-    // Under load: the kernel logs RATE points/s for DURATION s.
-    const loadAtStart = load1();
-    await chart.evaluate(startRecording);
-    const profile = await startProfile(page, classifyScript);
-    const output = await cell(LOG_POINTS);
-    const busy = await page.evaluate(stopRecording);
-    const cpu = await profile.stop();
-    const loopEnd = Date.now();
-    const loadAfterLoop = load1();
-    console.log(output.trim());
-    const expected = JSON.parse(await exec(EXPECTED));
+      // Under load: the kernel logs RATE points/s for DURATION s.
+      const loadAtStart = load1();
+      await chart.evaluate(startRecording);
+      const profile = await startProfile(page, classifyScript);
+      const output = await cell(LOG_POINTS);
+      const busy = await page.evaluate(stopRecording);
+      const cpu = await profile.stop();
+      const loopEnd = Date.now();
+      const loadAfterLoop = load1();
+      console.log(output.trim());
+      const expected = JSON.parse(await exec(EXPECTED));
 
-    // (a) IOPub rate limit: in the cell's output, in the server's log.
-    const iopub = /iopub (message|data) rate exceeded|iopub messages resumed/i;
-    const iopubInCell = iopub.test(output);
+      // (a) IOPub rate limit: in the cell's output, in the server's log.
+      const iopub =
+        /iopub (message|data) rate exceeded|iopub messages resumed/i;
+      const iopubInCell = iopub.test(output);
 
-    // (c) Wait until MLflow has every point (the kernel's journal backlog).
-    const drainStart = Date.now();
-    const backlogs = [];
-    let backlog = -1;
-    while (Date.now() - drainStart < DRAIN_TIMEOUT * 1000) {
-      backlog = Number(await exec('print(durable.active().backlog())'));
-      backlogs.push([(Date.now() - drainStart) / 1000, backlog]);
-      console.log(`backlog ${backlog}`);
-      if (backlog === 0) {
-        break;
+      // (c) Wait until MLflow has every point (the kernel's journal backlog).
+      const drainStart = Date.now();
+      const backlogs = [];
+      let backlog = -1;
+      while (Date.now() - drainStart < DRAIN_TIMEOUT * 1000) {
+        backlog = Number(await exec('print(durable.active().backlog())'));
+        backlogs.push([(Date.now() - drainStart) / 1000, backlog]);
+        console.log(`backlog ${backlog}`);
+        if (backlog === 0) {
+          break;
+        }
+        await sleep(5000);
       }
-      await sleep(5000);
-    }
-    const drained = (Date.now() - drainStart) / 1000;
-    const drainedAt = Date.now();
-    const status = JSON.parse(
-      await exec('print(json.dumps(durable.active().status()))')
-    );
-    // Let the chart's backfills converge, then compare.
-    await sleep(15_000);
-    const historyStart = Date.now();
-    const table = arrow.tableFromIPC(
-      await download(
-        `${lab.base}/trackside/api/metrics/history?run_id=${runId}&key=${KEY}&max_points=10000000`
-      )
-    );
-    const historyTime = Date.now() - historyStart;
-    const mlflowSteps = table.getChild('step').toArray();
-    const mlflowValues = table.getChild('value').toArray();
-    const mlflowStats = {
-      ...seriesStats(mlflowSteps, mlflowValues),
-      wrong: wrongPoints(mlflowSteps, mlflowValues)
-    };
-    const chartStats = await chart.evaluate(
-      async (node, { runId, key, stats, wrong }) => {
-        const seriesStats = new Function(`return ${stats}`)();
-        const wrongPoints = new Function(`return ${wrong}`)();
-        const mod = (
-          await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
-        )();
-        const store = await window.jupyterapp.resolveRequiredService(
-          mod.ISeriesStore
-        );
-        const series = store.get(runId, key);
-        const held = {
-          ...seriesStats(series.steps, series.values),
-          wrong: wrongPoints(series.steps, series.values),
-          source: series.source
-        };
-        // What is drawn: the raw trace and the envelope (min/max kept).
-        const plot = node.querySelector('.js-plotly-plot');
-        const ys = plot.data.flatMap(trace => Array.from(trace.y ?? []));
-        const raw = plot.data.find(trace => trace.meta?.role === 'raw');
-        const drawn = {
-          points: raw.y.length,
-          min: Math.min(...ys),
-          max: Math.max(...ys),
-          lastStep: raw.customdata[raw.customdata.length - 1],
-          lastValue: raw.y[raw.y.length - 1]
-        };
-        const summary = document.getElementById(
-          node.getAttribute('aria-describedby')
-        ).textContent;
-        return { held, drawn, summary };
-      },
-      {
-        runId,
-        key: KEY,
-        stats: seriesStats.toString(),
-        wrong: wrongPoints.toString()
+      const drained = (Date.now() - drainStart) / 1000;
+      const drainedAt = Date.now();
+      const status = JSON.parse(
+        await exec('print(json.dumps(durable.active().status()))')
+      );
+      // Let the chart's backfills converge, then compare.
+      await sleep(15_000);
+      const historyStart = Date.now();
+      const table = arrow.tableFromIPC(
+        await download(
+          `${lab.base}/trackside/api/metrics/history?run_id=${runId}&key=${KEY}&max_points=10000000`
+        )
+      );
+      const historyTime = Date.now() - historyStart;
+      const mlflowSteps = table.getChild('step').toArray();
+      const mlflowValues = table.getChild('value').toArray();
+      const mlflowStats = {
+        ...seriesStats(mlflowSteps, mlflowValues),
+        wrong: wrongPoints(mlflowSteps, mlflowValues)
+      };
+      const chartStats = await chart.evaluate(
+        async (node, { runId, key, stats, wrong }) => {
+          const seriesStats = new Function(`return ${stats}`)();
+          const wrongPoints = new Function(`return ${wrong}`)();
+          const mod = (
+            await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
+          )();
+          const store = await window.jupyterapp.resolveRequiredService(
+            mod.ISeriesStore
+          );
+          const series = store.get(runId, key);
+          const held = {
+            ...seriesStats(series.steps, series.values),
+            wrong: wrongPoints(series.steps, series.values),
+            source: series.source
+          };
+          // What is drawn: the raw trace and the envelope (min/max kept).
+          const plot = node.querySelector('.js-plotly-plot');
+          const ys = plot.data.flatMap(trace => Array.from(trace.y ?? []));
+          const raw = plot.data.find(trace => trace.meta?.role === 'raw');
+          const drawn = {
+            points: raw.y.length,
+            min: Math.min(...ys),
+            max: Math.max(...ys),
+            lastStep: raw.customdata[raw.customdata.length - 1],
+            lastValue: raw.y[raw.y.length - 1]
+          };
+          const summary = document.getElementById(
+            node.getAttribute('aria-describedby')
+          ).textContent;
+          return { held, drawn, summary };
+        },
+        {
+          runId,
+          key: KEY,
+          stats: seriesStats.toString(),
+          wrong: wrongPoints.toString()
+        }
+      );
+      const resets = await page.evaluate(() => window.__benchResets);
+      await cell('mlflow.end_run()\nprint("ended")');
+      const log = fs.readFileSync(lab.logPath, 'utf8');
+      const iopubInLog = iopub.test(log);
+
+      // How far the chart lagged behind the kernel while it logged.
+      const loggedAt = step => {
+        const tick = expected.ticks.find(([, sent]) => sent >= step);
+        return tick ? tick[0] * 1000 : null;
+      };
+      const lags = busy.shown
+        .filter(([, step]) => step > 0)
+        .map(([time, step]) => time - loggedAt(step));
+
+      const same = (a, b) =>
+        [
+          'count',
+          'lastStep',
+          'lastValue',
+          'min',
+          'max',
+          'sumValues',
+          'sumSteps',
+          'weighted'
+        ].filter(k => a[k] !== b[k]);
+      const figures = {
+        machine: machine(browser),
+        python: pythonVersion(),
+        rate: RATE,
+        duration: DURATION,
+        loadBefore,
+        loadAtStart,
+        loadAfterLoop,
+        logged: expected.count - 1,
+        elapsed: expected.elapsed,
+        achieved: (expected.count - 1) / expected.elapsed,
+        iopubInCell,
+        iopubInLog,
+        idle: frameStats(idle.frames),
+        busy: frameStats(busy.frames),
+        draws: busy.shown.length,
+        cpu,
+        lagP50: quantile(lags, 0.5),
+        lagP95: quantile(lags, 0.95),
+        lagMax: Math.max(...lags),
+        drained,
+        backlog,
+        backfills: resets.length,
+        lastBackfill: resets.length
+          ? (resets[resets.length - 1][0] - loopEnd) / 1000
+          : null,
+        lastBackfillPoints: resets.length ? resets[resets.length - 1][1] : null,
+        drainedAfterLoop: (drainedAt - loopEnd) / 1000,
+        backlogAtEnd: backlogs[0]?.[1],
+        status,
+        historyTime,
+        expected: { ...expected, ticks: undefined },
+        mlflow: mlflowStats,
+        chart: chartStats,
+        mlflowVsExpected: same(mlflowStats, expected).filter(
+          k => k in expected
+        ),
+        heldVsMlflow: same(chartStats.held, mlflowStats),
+        heldShape: ['firstStep', 'lastStep', 'lastValue', 'min', 'max'].filter(
+          k => chartStats.held[k] !== mlflowStats[k]
+        ),
+        drawnOk:
+          chartStats.drawn.min === mlflowStats.min &&
+          chartStats.drawn.max === mlflowStats.max &&
+          chartStats.drawn.lastStep === mlflowStats.lastStep &&
+          chartStats.drawn.lastValue === mlflowStats.lastValue
+      };
+      console.log(JSON.stringify(figures, null, 2));
+      if (RATE === 100_000 && DURATION === 30) {
+        writeReadme(figures);
       }
-    );
-    const resets = await page.evaluate(() => window.__benchResets);
-    await cell('mlflow.end_run()\nprint("ended")');
-    const log = fs.readFileSync(lab.logPath, 'utf8');
-    const iopubInLog = iopub.test(log);
-
-    // How far the chart lagged behind the kernel while it logged.
-    const loggedAt = step => {
-      const tick = expected.ticks.find(([, sent]) => sent >= step);
-      return tick ? tick[0] * 1000 : null;
-    };
-    const lags = busy.shown
-      .filter(([, step]) => step > 0)
-      .map(([time, step]) => time - loggedAt(step));
-
-    const same = (a, b) =>
-      [
-        'count',
-        'lastStep',
-        'lastValue',
-        'min',
-        'max',
-        'sumValues',
-        'sumSteps',
-        'weighted'
-      ].filter(k => a[k] !== b[k]);
-    const figures = {
-      machine: machine(browser),
-      python: pythonVersion(),
-      rate: RATE,
-      duration: DURATION,
-      loadBefore,
-      loadAtStart,
-      loadAfterLoop,
-      logged: expected.count - 1,
-      elapsed: expected.elapsed,
-      achieved: (expected.count - 1) / expected.elapsed,
-      iopubInCell,
-      iopubInLog,
-      idle: frameStats(idle.frames),
-      busy: frameStats(busy.frames),
-      draws: busy.shown.length,
-      cpu,
-      lagP50: quantile(lags, 0.5),
-      lagP95: quantile(lags, 0.95),
-      lagMax: Math.max(...lags),
-      drained,
-      backlog,
-      backfills: resets.length,
-      lastBackfill: resets.length
-        ? (resets[resets.length - 1][0] - loopEnd) / 1000
-        : null,
-      lastBackfillPoints: resets.length ? resets[resets.length - 1][1] : null,
-      drainedAfterLoop: (drainedAt - loopEnd) / 1000,
-      backlogAtEnd: backlogs[0]?.[1],
-      status,
-      historyTime,
-      expected: { ...expected, ticks: undefined },
-      mlflow: mlflowStats,
-      chart: chartStats,
-      mlflowVsExpected: same(mlflowStats, expected).filter(k => k in expected),
-      heldVsMlflow: same(chartStats.held, mlflowStats),
-      heldShape: ['firstStep', 'lastStep', 'lastValue', 'min', 'max'].filter(
-        k => chartStats.held[k] !== mlflowStats[k]
-      ),
-      drawnOk:
-        chartStats.drawn.min === mlflowStats.min &&
-        chartStats.drawn.max === mlflowStats.max &&
-        chartStats.drawn.lastStep === mlflowStats.lastStep &&
-        chartStats.drawn.lastValue === mlflowStats.lastValue
-    };
-    console.log(JSON.stringify(figures, null, 2));
-    if (RATE === 100_000 && DURATION === 30) {
-      writeReadme(figures);
     }
-  } finally {
-    await browser?.close();
-    await stopLab(lab, work);
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  );
 }
 
 /**
