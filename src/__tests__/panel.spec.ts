@@ -4,7 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { preloadChartLibraries } from '../charts/preload';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
-import { Format } from '../widgets/format';
+import { Format } from '../models/format';
 import { TracksidePanel } from '../widgets/panel';
 import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
 

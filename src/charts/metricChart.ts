@@ -13,7 +13,7 @@ import {
   ISeriesBatch
 } from '../stream/arrowDecode';
 import { ISeriesStore, ITracksideService } from '../tokens';
-import { Format } from '../widgets/format';
+import { Format } from '../models/format';
 import {
   buildFigure,
   chartSummary,

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { IRun, ITracksideService } from '../tokens';
-import { Format } from './format';
+import { Format } from '../models/format';
 import {
   IChartServices,
   IChartSpec,

@@ -7,7 +7,7 @@ import { IRun } from '../tokens';
 import { CompareCharts } from './compareCharts';
 import { CompareData } from './compareData';
 import { ComparePlot } from './comparePlot';
-import { Format } from './format';
+import { Format } from '../models/format';
 import { IChartServices } from './metricChartGrid';
 
 /**

@@ -7,7 +7,7 @@ import {
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { IExperiment } from '../tokens';
-import { Format } from './format';
+import { Format } from '../models/format';
 import { useIsActive, useNow } from './hooks';
 import { ColumnPicker } from './columnPicker';
 import { RunsFilter } from './runsFilter';

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { IArtifactList, IRun, IRunTag, ITracksideService } from '../tokens';
 import { DetailSection } from './detailSection';
-import { Format } from './format';
+import { Format } from '../models/format';
 import { useIsActive, useNow } from './hooks';
 import {
   IChartServices,

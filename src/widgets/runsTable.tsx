@@ -4,7 +4,7 @@ import * as React from 'react';
 import { RunsTableModel } from '../models/runsTableModel';
 import { TracksideModel } from '../models/tracksideModel';
 import { IRun } from '../tokens';
-import { Format } from './format';
+import { Format } from '../models/format';
 import { useNow, useSignalVersion } from './hooks';
 import { useTableWindow } from './tableWindow';
 

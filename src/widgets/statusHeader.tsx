@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { IBackendStatus } from '../tokens';
-import { Format } from './format';
+import { Format } from '../models/format';
 
 /**
  * The properties of the status header.
