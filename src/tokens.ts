@@ -452,3 +452,55 @@ export namespace ISeriesStore {
     readonly removed: boolean;
   }
 }
+
+/**
+ * The backfill token: the one scheduler that loads series from the history
+ * endpoint into the series store (the live stream's convergence and the
+ * charts' first load share it, so a series is never fetched twice at once).
+ */
+export const IBackfill = new Token<IBackfill>(
+  'jupyterlab-trackside:IBackfill',
+  'Loads metric series from the Arrow history endpoint into the shared series store, one fetch per series at a time'
+);
+
+/**
+ * Loads series of the shared store from MLflow's history.
+ */
+export interface IBackfill {
+  /**
+   * Ask for the history of a series. Requests made while one is pending are
+   * merged: the fetch is exact when any of them asks for the exact history,
+   * and immediate when any of them is.
+   */
+  request(
+    runId: string,
+    key: string,
+    options?: IBackfill.IRequestOptions
+  ): void;
+
+  /**
+   * Whether a backfill is pending or running for a series.
+   */
+  isPending(runId: string, key: string): boolean;
+}
+
+/**
+ * A namespace for the backfill types.
+ */
+export namespace IBackfill {
+  /**
+   * Options of a backfill request.
+   */
+  export interface IRequestOptions {
+    /**
+     * Fetch at once (a chart that just appeared) rather than once the series
+     * has been quiet for a moment (the live stream's convergence).
+     */
+    immediate?: boolean;
+    /**
+     * Points per series asked from the server (first/last/min/max per
+     * bucket above it); the exact history when omitted.
+     */
+    maxPoints?: number;
+  }
+}

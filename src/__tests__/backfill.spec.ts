@@ -149,6 +149,36 @@ describe('BackfillScheduler', () => {
     expect(Array.from(store.get('r', 'k')!.steps)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("loads a chart's series at once, downsampled", async () => {
+    client.history.set('r/k', [0, 1, 2]);
+    scheduler.request('r', 'k', { immediate: true, maxPoints: 8192 });
+    jest.advanceTimersByTime(0);
+    await settle(scheduler);
+    expect(client.requests).toEqual([
+      {
+        runIds: ['r'],
+        keys: ['k'],
+        maxPoints: 8192,
+        signal: expect.anything()
+      }
+    ]);
+    expect(store.get('r', 'k')!.source).toBe('decimated');
+  });
+
+  it('merges pending requests: exact and immediate when any of them is', async () => {
+    client.history.set('r/k', [0, 1]);
+    scheduler.request('r', 'k'); // the stream: exact, after quiet
+    scheduler.request('r', 'k', { immediate: true, maxPoints: 100 }); // a chart
+    jest.advanceTimersByTime(0);
+    await settle(scheduler);
+    expect(client.requests).toHaveLength(1);
+    expect(client.requests[0].maxPoints).toBeUndefined();
+    expect(store.get('r', 'k')!.source).toBe('exact');
+    jest.advanceTimersByTime(1000);
+    await settle(scheduler);
+    expect(client.requests).toHaveLength(1);
+  });
+
   it('keeps the live points when the fetch fails', async () => {
     const warn = jest
       .spyOn(console, 'warn')

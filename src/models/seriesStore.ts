@@ -1,5 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { ISeriesStore } from '../tokens';
+import { seriesId } from './seriesId';
 
 /**
  * The metric series store: one sorted, deduplicated series per (run, key).
@@ -32,11 +33,11 @@ export class SeriesStore implements ISeriesStore {
   }
 
   has(runId: string, key: string): boolean {
-    return this._series.has(Private.id(runId, key));
+    return this._series.has(seriesId(runId, key));
   }
 
   get(runId: string, key: string): ISeriesStore.ISeries | undefined {
-    return this._series.get(Private.id(runId, key));
+    return this._series.get(seriesId(runId, key));
   }
 
   keys(runId: string): string[] {
@@ -85,7 +86,7 @@ export class SeriesStore implements ISeriesStore {
   remove(runId: string, key?: string): void {
     const keys = key === undefined ? this.keys(runId) : [key];
     for (const k of keys) {
-      const id = Private.id(runId, k);
+      const id = seriesId(runId, k);
       const series = this._series.get(id);
       if (!series) {
         continue;
@@ -132,7 +133,7 @@ export class SeriesStore implements ISeriesStore {
   }
 
   private _ensure(runId: string, key: string): Private.Series {
-    const id = Private.id(runId, key);
+    const id = seriesId(runId, key);
     let series = this._series.get(id);
     if (!series) {
       series = new Private.Series(runId, key);
@@ -152,7 +153,7 @@ export class SeriesStore implements ISeriesStore {
     start: number,
     reset: boolean
   ): void {
-    const id = Private.id(series.runId, series.key);
+    const id = seriesId(series.runId, series.key);
     const pending = this._pending.get(id);
     if (pending && pending.series === series) {
       pending.start = Math.min(pending.start, start);
@@ -221,10 +222,6 @@ export namespace SeriesStore {
 }
 
 namespace Private {
-  export function id(runId: string, key: string): string {
-    return `${runId}\u0000${key}`;
-  }
-
   export function requestFrame(callback: () => void): number {
     if (typeof requestAnimationFrame === 'function') {
       return requestAnimationFrame(() => callback());

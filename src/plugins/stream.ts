@@ -3,31 +3,31 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { SeriesStore } from '../models/seriesStore';
 import { BackfillScheduler } from '../stream/backfill';
 import { MetricStreamManager } from '../stream/commChannel';
-import { ISeriesStore, ITracksideService } from '../tokens';
+import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
 
 /**
- * The stream plugin: the shared series store, fed by the `trackside.metrics`
- * comm of every notebook kernel and backfilled from the history endpoint.
+ * The stream plugin: feeds the series store from the `trackside.metrics` comm
+ * of every notebook kernel, and provides the one backfill scheduler that
+ * loads series from the history endpoint (for the stream and the charts).
  */
-export const streamPlugin: JupyterFrontEndPlugin<ISeriesStore> = {
+export const streamPlugin: JupyterFrontEndPlugin<IBackfill> = {
   id: 'jupyterlab-trackside:stream',
   description:
-    'Provides the metric series store fed by the live kernel stream and the Arrow history endpoint.',
+    'Feeds the metric series store from the live kernel stream and provides its backfill from the Arrow history endpoint.',
   autoStart: true,
-  requires: [INotebookTracker, ITracksideService],
-  provides: ISeriesStore,
+  requires: [INotebookTracker, ISeriesStore, ITracksideService],
+  provides: IBackfill,
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    store: ISeriesStore,
     service: ITracksideService
-  ): ISeriesStore => {
-    const store = new SeriesStore();
+  ): IBackfill => {
+    // Both live as long as the application (plugins are never deactivated).
     const backfill = new BackfillScheduler({ store, client: service });
-    // Lives as long as the application (plugins are never deactivated).
     new MetricStreamManager({ tracker, store, backfill });
-    return store;
+    return backfill;
   }
 };

@@ -1,5 +1,6 @@
 import { IDisposable } from '@lumino/disposable';
-import { ISeriesStore, ITracksideService } from '../tokens';
+import { seriesId } from '../models/seriesId';
+import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
 import {
   ArrowBytes,
   decodeMetricStream,
@@ -10,13 +11,14 @@ import {
 /**
  * Makes series of the store converge to what MLflow holds.
  *
- * A series is requested for a backfill after a `seq` gap, a comm (re)open or
- * a decimated message. The fetch waits until the series has been quiet for
+ * The live stream requests a series after a `seq` gap, a comm (re)open or a
+ * decimated message: that fetch waits until the series has been quiet for
  * `debounce` ms (the run stopped sending: final convergence), but no longer
- * than `maxWait` ms while it keeps streaming. At most one fetch runs per
- * series; a request during a fetch runs once more after it.
+ * than `maxWait` ms while it keeps streaming. A chart that appears requests
+ * an immediate, downsampled load. At most one fetch runs per series; requests
+ * made meanwhile are merged into one more fetch after it.
  */
-export class BackfillScheduler implements IDisposable {
+export class BackfillScheduler implements IBackfill, IDisposable {
   /**
    * Create a scheduler.
    */
@@ -37,9 +39,13 @@ export class BackfillScheduler implements IDisposable {
   }
 
   /**
-   * Ask for a backfill of a series.
+   * Ask for a backfill of a series (see `IBackfill.request`).
    */
-  request(runId: string, key: string): void {
+  request(
+    runId: string,
+    key: string,
+    options: IBackfill.IRequestOptions = {}
+  ): void {
     if (this._isDisposed) {
       return;
     }
@@ -47,7 +53,16 @@ export class BackfillScheduler implements IDisposable {
     if (!state.dirty) {
       state.dirty = true;
       state.dirtySince = Date.now();
+      state.wanted = { exact: false, maxPoints: 0, immediate: false };
     }
+    const maxPoints = options.maxPoints ?? this._maxPoints;
+    const wanted = state.wanted;
+    if (maxPoints === undefined) {
+      wanted.exact = true;
+    } else {
+      wanted.maxPoints = Math.max(wanted.maxPoints, maxPoints);
+    }
+    wanted.immediate = wanted.immediate || options.immediate === true;
     this._schedule(state);
   }
 
@@ -55,7 +70,7 @@ export class BackfillScheduler implements IDisposable {
    * Live points arrived for a series: a pending backfill waits for quiet.
    */
   noteActivity(runId: string, key: string, decimated = false): void {
-    const state = this._states.get(Private.id(runId, key));
+    const state = this._states.get(seriesId(runId, key));
     if (!state) {
       return;
     }
@@ -72,7 +87,7 @@ export class BackfillScheduler implements IDisposable {
    * Whether a backfill is pending or running for a series.
    */
   isPending(runId: string, key: string): boolean {
-    const state = this._states.get(Private.id(runId, key));
+    const state = this._states.get(seriesId(runId, key));
     return !!state && (state.dirty || state.inFlight !== null);
   }
 
@@ -109,7 +124,7 @@ export class BackfillScheduler implements IDisposable {
   }
 
   private _state(runId: string, key: string): Private.IState {
-    const id = Private.id(runId, key);
+    const id = seriesId(runId, key);
     let state = this._states.get(id);
     if (!state) {
       state = {
@@ -117,6 +132,7 @@ export class BackfillScheduler implements IDisposable {
         key,
         dirty: false,
         dirtySince: 0,
+        wanted: { exact: false, maxPoints: 0, immediate: false },
         lastActivity: 0,
         timer: null,
         inFlight: null,
@@ -138,11 +154,13 @@ export class BackfillScheduler implements IDisposable {
       clearTimeout(state.timer);
     }
     const untilDeadline = state.dirtySince + this._maxWait - Date.now();
-    const delay = Math.max(
-      0,
-      Math.min(this._debounce, untilDeadline),
-      state.notBefore - Date.now()
-    );
+    const delay = state.wanted.immediate
+      ? 0
+      : Math.max(
+          0,
+          Math.min(this._debounce, untilDeadline),
+          state.notBefore - Date.now()
+        );
     state.timer = setTimeout(() => {
       state.timer = null;
       void this._run(state);
@@ -155,10 +173,15 @@ export class BackfillScheduler implements IDisposable {
     }
     state.dirty = false;
     state.decimatedDuringFetch = false;
+    const { exact, maxPoints } = state.wanted;
     const abort =
       typeof AbortController === 'function' ? new AbortController() : null;
     state.abort = abort;
-    const fetchDone = this._fetch(state, abort?.signal);
+    const fetchDone = this._fetch(
+      state,
+      exact ? undefined : maxPoints,
+      abort?.signal
+    );
     state.inFlight = fetchDone;
     try {
       await fetchDone;
@@ -173,6 +196,7 @@ export class BackfillScheduler implements IDisposable {
 
   private async _fetch(
     state: Private.IState,
+    maxPoints: number | undefined,
     signal: AbortSignal | undefined
   ): Promise<void> {
     let batches: ISeriesBatch[];
@@ -184,7 +208,7 @@ export class BackfillScheduler implements IDisposable {
       const bytes: ArrowBytes = await this._client.getMetricHistoryArrow({
         runIds: [state.runId],
         keys: [state.key],
-        maxPoints: this._maxPoints,
+        maxPoints,
         signal
       });
       if (this._isDisposed) {
@@ -222,7 +246,7 @@ export class BackfillScheduler implements IDisposable {
           values: current.values.slice()
         }
       : empty;
-    const exact = this._maxPoints === undefined && !state.decimatedDuringFetch;
+    const exact = maxPoints === undefined && !state.decimatedDuringFetch;
     this._store.replace(
       state.runId,
       state.key,
@@ -239,6 +263,11 @@ export class BackfillScheduler implements IDisposable {
         state.retries++;
         state.dirty = true;
         state.dirtySince = Date.now();
+        state.wanted = {
+          exact: maxPoints === undefined,
+          maxPoints: maxPoints ?? 0,
+          immediate: false
+        };
         state.notBefore = Date.now() + Private.RETRY_DELAY * 2 ** state.retries;
         return;
       }
@@ -276,7 +305,7 @@ export namespace BackfillScheduler {
      */
     maxWait?: number;
     /**
-     * Points per series asked from the server; exact history when omitted.
+     * Points per series of a request that names none; exact when omitted.
      */
     maxPoints?: number;
     /**
@@ -290,8 +319,10 @@ namespace Private {
   export const MAX_RETRIES = 3;
   export const RETRY_DELAY = 500;
 
-  export function id(runId: string, key: string): string {
-    return `${runId}\u0000${key}`;
+  export interface IWanted {
+    exact: boolean;
+    maxPoints: number;
+    immediate: boolean;
   }
 
   export interface IState {
@@ -299,6 +330,10 @@ namespace Private {
     key: string;
     dirty: boolean;
     dirtySince: number;
+    /**
+     * What the pending requests asked for, merged.
+     */
+    wanted: IWanted;
     lastActivity: number;
     timer: ReturnType<typeof setTimeout> | null;
     inFlight: Promise<void> | null;

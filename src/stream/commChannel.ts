@@ -3,6 +3,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
+import { seriesId } from '../models/seriesId';
 import { ISeriesStore } from '../tokens';
 import { ArrowBytes, decodeMetricStream, ISeriesBatch } from './arrowDecode';
 
@@ -289,7 +290,7 @@ export class MetricCommChannel implements IDisposable {
     }
     for (const batch of batches) {
       this._store.append(batch.runId, batch.key, batch, { decimated });
-      this._seen.set(Private.id(batch.runId, batch.key), [
+      this._seen.set(seriesId(batch.runId, batch.key), [
         batch.runId,
         batch.key
       ]);
@@ -459,11 +460,5 @@ export namespace MetricStreamManager {
     store: ISeriesStore;
     backfill: IBackfillRequester;
     decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
-  }
-}
-
-namespace Private {
-  export function id(runId: string, key: string): string {
-    return `${runId}\u0000${key}`;
   }
 }
