@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import wire
 from . import stream_arrow
 
 TARGET_NAME = "trackside.metrics"
@@ -232,10 +233,10 @@ class MetricStream:
         total = len(columns)
         decimated = False
         if columns.estimated_bytes() > self.byte_budget:
-            max_rows = max(4, (self.byte_budget - 4096) // stream_arrow.ROW_BYTES)
-            columns = stream_arrow.decimate(columns, max_rows)
+            max_rows = max(4, (self.byte_budget - 4096) // wire.ROW_BYTES)
+            columns = wire.decimate(columns, max_rows)
             decimated = True
-        payload = stream_arrow.encode(columns)
+        payload = wire.encode(columns)
         self.seq += 1
         data: dict[str, Any] = {
             "type": "points",

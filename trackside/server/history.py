@@ -3,9 +3,10 @@
 The points come from MLflow's REST API (paged), or straight from the embedded
 backend's store when Trackside runs it (:mod:`.history_store`, much faster).
 
-Downsampling keeps, for each bucket of consecutive points, the first, last,
-minimum and maximum, so spikes survive (MLflow's own UI samples by step stride
-and loses them). A series with at most ``max_points`` points is returned exactly.
+Downsampling is :func:`trackside.wire.bucket_indices`: each bucket of steps keeps
+its first, last, minimum and maximum, so spikes survive (MLflow's own UI samples by
+step stride and loses them). A series with at most ``max_points`` points is returned
+exactly.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import numpy as np
-import pyarrow as pa
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
+from .. import wire
 from .gateway import MLFLOW_API_PREFIX, GatewayError
 from .history_store import StoreHistoryReader
 from .upstream import Upstream
@@ -31,16 +32,6 @@ ARROW_STREAM_MIMETYPE = "application/vnd.apache.arrow.stream"
 PAGE_SIZE = 25_000
 DEFAULT_MAX_POINTS = 4_000
 MAX_SERIES = 100
-
-SCHEMA = pa.schema(
-    [
-        ("run_id", pa.dictionary(pa.int32(), pa.utf8())),
-        ("key", pa.dictionary(pa.int32(), pa.utf8())),
-        ("step", pa.float64()),
-        ("timestamp", pa.float64()),
-        ("value", pa.float64()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -185,70 +176,9 @@ def select_range(series: Series, start: float | None, end: float | None) -> Seri
     return Series(series.step[lo:hi], series.timestamp[lo:hi], series.value[lo:hi])
 
 
-def downsample_indices(value: np.ndarray, max_points: int) -> np.ndarray:
-    """Indices to keep: all of them when they fit, else first/last/min/max per bucket."""
-    count = len(value)
-    if count <= max_points:
-        return np.arange(count)
-    buckets = max(1, max_points // 4)
-    edges = np.linspace(0, count, buckets + 1).astype(np.int64)
-    keep = [edges[:-1], edges[1:] - 1]
-    finite = np.where(np.isnan(value), np.inf, value)
-    lows = np.minimum.reduceat(finite, edges[:-1])
-    highs = np.maximum.reduceat(np.where(np.isnan(value), -np.inf, value), edges[:-1])
-    bucket_of = np.repeat(np.arange(buckets), np.diff(edges))
-    # The first point in each bucket that equals the bucket's min (max).
-    is_low = finite == lows[bucket_of]
-    is_high = np.where(np.isnan(value), -np.inf, value) == highs[bucket_of]
-    keep.append(_first_per_bucket(is_low, bucket_of, buckets))
-    keep.append(_first_per_bucket(is_high, bucket_of, buckets))
-    return np.unique(np.concatenate(keep))
-
-
-def _first_per_bucket(mask: np.ndarray, bucket_of: np.ndarray, buckets: int) -> np.ndarray:
-    hits = np.flatnonzero(mask)
-    _, first = np.unique(bucket_of[hits], return_index=True)
-    return hits[first][:buckets]
-
-
-def to_arrow(series: dict[tuple[str, str], Series]) -> bytes:
-    """One Arrow IPC stream (schema, dictionaries, one record batch) for all series."""
-    runs = sorted({run for run, _ in series})
-    keys = sorted({key for _, key in series})
-    run_index = {run: i for i, run in enumerate(runs)}
-    key_index = {key: i for i, key in enumerate(keys)}
-    parts = [(run_index[r], key_index[k], s) for (r, k), s in series.items()]
-    lengths = [len(s) for _, _, s in parts]
-    run_codes = np.repeat(np.array([p[0] for p in parts], dtype=np.int32), lengths)
-    key_codes = np.repeat(np.array([p[1] for p in parts], dtype=np.int32), lengths)
-
-    def column(name: str) -> np.ndarray:
-        arrays = [getattr(s, name) for _, _, s in parts]
-        return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
-
-    batch = pa.record_batch(
-        [
-            pa.DictionaryArray.from_arrays(
-                pa.array(run_codes, pa.int32()), pa.array(runs, pa.utf8())
-            ),
-            pa.DictionaryArray.from_arrays(
-                pa.array(key_codes, pa.int32()), pa.array(keys, pa.utf8())
-            ),
-            pa.array(column("step"), pa.float64()),
-            pa.array(column("timestamp"), pa.float64()),
-            pa.array(column("value"), pa.float64()),
-        ],
-        schema=SCHEMA,
-    )
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, SCHEMA) as writer:
-        writer.write_batch(batch)
-    return sink.getvalue().to_pybytes()
-
-
 def shape(series: Series, request: HistoryRequest) -> Series:
     window = select_range(series, request.start_step, request.end_step)
-    keep = downsample_indices(window.value, request.max_points)
+    keep = wire.bucket_indices(window.step, window.value, request.max_points)
     return Series(window.step[keep], window.timestamp[keep], window.value[keep])
 
 
@@ -278,6 +208,10 @@ async def history_arrow(
     loop = asyncio.get_running_loop()
 
     def build() -> bytes:
-        return to_arrow({pair: shape(s, request) for pair, s in zip(pairs, fetched, strict=True)})
+        shaped = (shape(s, request) for s in fetched)
+        columns = wire.columns_of_series(
+            {pair: (s.step, s.timestamp, s.value) for pair, s in zip(pairs, shaped, strict=True)}
+        )
+        return wire.encode(columns).to_pybytes()
 
     return await loop.run_in_executor(None, build)

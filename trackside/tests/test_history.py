@@ -1,6 +1,5 @@
 """GET /trackside/api/metrics/history: Arrow, complete reads, min/max-preserving downsampling."""
 
-import itertools
 import json
 import math
 import time
@@ -12,12 +11,8 @@ import pytest
 from mlflow.entities import Metric
 from tornado.httpclient import HTTPClientError
 
-from trackside.server.history import (
-    ARROW_STREAM_MIMETYPE,
-    PAGE_SIZE,
-    SCHEMA,
-    downsample_indices,
-)
+from trackside.server.history import ARROW_STREAM_MIMETYPE, PAGE_SIZE
+from trackside.wire import SCHEMA
 
 from .servers import MlflowServer
 
@@ -157,31 +152,3 @@ async def test_unknown_run_is_an_empty_table_as_in_mlflow(jp_fetch):
     table = await fetch_table(jp_fetch, {"run_id": "no-such-run", "key": "x"})
     assert table.schema.equals(SCHEMA)
     assert table.num_rows == 0
-
-
-def test_downsampling_is_exact_up_to_max_points():
-    values = np.arange(10.0)
-    assert downsample_indices(values, 10).tolist() == list(range(10))
-
-
-def test_downsampling_keeps_first_last_min_max_of_every_bucket():
-    rng = np.random.default_rng(7)
-    values = rng.normal(size=10_000)
-    keep = downsample_indices(values, 400)
-    assert len(keep) <= 400
-    edges = np.linspace(0, len(values), 101).astype(int)
-    for start, end in itertools.pairwise(edges):
-        bucket = set(keep[(keep >= start) & (keep < end)].tolist())
-        expected = {
-            start,
-            end - 1,
-            start + int(np.argmin(values[start:end])),
-            start + int(np.argmax(values[start:end])),
-        }
-        assert expected <= bucket
-
-
-def test_downsampling_tolerates_nan():
-    values = np.array([np.nan] * 50 + list(range(50)), dtype=float)
-    keep = downsample_indices(values, 8)
-    assert 0 in keep and 99 in keep and 50 in keep

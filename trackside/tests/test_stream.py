@@ -9,7 +9,6 @@ content and the decimation can be driven exactly. ``test_stream_mlflow.py`` logs
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import math
 import queue
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pytest
 from jupyter_client import BlockingKernelClient, KernelManager
 
+from trackside import wire
 from trackside.kernel import stream_arrow
 
 DICT = pa.dictionary(pa.int32(), pa.string())
@@ -360,25 +360,9 @@ def test_a_broken_source_warns_once_and_never_raises(kernel: Kernel) -> None:
 # -- the decimation itself, in process ------------------------------------------------
 
 
-def test_decimate_keeps_first_last_min_max_of_every_bucket() -> None:
-    rng = np.random.default_rng(7)
-    values = rng.normal(size=4000)
-    points = [[_Point("r", "k", float(v), i, i) for i, v in enumerate(values)]]
-    columns = stream_arrow.to_columns(points)
-    kept = stream_arrow.decimate(columns, 400)  # 100 buckets of 40 points
-    steps = kept.step.astype(int).tolist()
-    assert steps == sorted(steps)
-    edges = np.linspace(0, 4000, 101).astype(int)
-    for a, b in itertools.pairwise(edges):
-        bucket = values[a:b]
-        expected = {a, b - 1, a + int(np.argmin(bucket)), a + int(np.argmax(bucket))}
-        assert {s for s in steps if a <= s < b} == expected
-    assert kept.value.tolist() == [values[s] for s in steps]
-
-
 def test_encode_is_a_self_contained_single_batch_stream_without_int64() -> None:
     columns = stream_arrow.to_columns([[_Point("r", "k", 1.0, 2, 3)]])
-    buffer = stream_arrow.encode(columns).to_pybytes()
+    buffer = wire.encode(columns).to_pybytes()
     assert_single_batch_stream(buffer)
     assert_wire_schema(pa.ipc.open_stream(buffer).read_all())
     assert json.dumps(stream_arrow.series_of(columns)) == '[["r", "k"]]'
