@@ -1,12 +1,5 @@
-import {
-  Dictionary,
-  Float64,
-  Int32,
-  Table,
-  tableToIPC,
-  Utf8,
-  vectorFromArray
-} from 'apache-arrow';
+import * as arrow from 'apache-arrow';
+import { WIRE_COLUMNS, wireSchema } from '../wire';
 
 /**
  * A metric point for the test fixtures.
@@ -20,34 +13,32 @@ export interface IRow {
 }
 
 /**
- * Arrow IPC stream bytes with the wire columns of the metric stream and the
- * history endpoint (run_id/key dictionary<int32, utf8>, float64 numbers).
+ * Arrow IPC stream bytes with the wire schema of the metric stream and the
+ * history endpoint (`wireSchema`: run_id/key dictionary<int32, utf8>,
+ * float64 numbers, not nullable).
  */
 export function metricStream(rows: IRow[]): Uint8Array {
-  const dict = () => new Dictionary(new Utf8(), new Int32());
-  const table = new Table({
-    run_id: vectorFromArray(
-      rows.map(r => r.run),
-      dict()
-    ),
-    key: vectorFromArray(
-      rows.map(r => r.key),
-      dict()
-    ),
-    step: vectorFromArray(
-      rows.map(r => r.step),
-      new Float64()
-    ),
-    timestamp: vectorFromArray(
-      rows.map(r => r.timestamp ?? 1000 + r.step),
-      new Float64()
-    ),
-    value: vectorFromArray(
-      rows.map(r => r.value),
-      new Float64()
-    )
-  });
-  return tableToIPC(table, 'stream');
+  const schema = wireSchema(arrow);
+  const values: Record<string, unknown[]> = {
+    [WIRE_COLUMNS.runId]: rows.map(r => r.run),
+    [WIRE_COLUMNS.key]: rows.map(r => r.key),
+    [WIRE_COLUMNS.step]: rows.map(r => r.step),
+    [WIRE_COLUMNS.timestamp]: rows.map(r => r.timestamp ?? 1000 + r.step),
+    [WIRE_COLUMNS.value]: rows.map(r => r.value)
+  };
+  const children = schema.fields.map(
+    field => arrow.vectorFromArray(values[field.name], field.type).data[0]
+  );
+  const batch = new arrow.RecordBatch(
+    schema,
+    arrow.makeData({
+      type: new arrow.Struct(schema.fields),
+      length: rows.length,
+      nullCount: 0,
+      children
+    })
+  );
+  return arrow.tableToIPC(new arrow.Table(schema, [batch]), 'stream');
 }
 
 /**

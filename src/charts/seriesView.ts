@@ -3,7 +3,8 @@
  * incrementally. No DOM: tested with jest.
  */
 import { ISeriesStore } from '../tokens';
-import { IDecimatedSeries, EmaSmoother, SeriesDecimator } from './decimate';
+import { IDecimatedSeries, SeriesDecimator } from './decimate';
+import { EmaSmoother } from './smoothing';
 import { XAxisMode } from './figure';
 
 /**

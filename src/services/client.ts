@@ -8,6 +8,7 @@ import {
   IRun,
   ITracksideService
 } from '../tokens';
+import { ARROW_STREAM_MEDIA_TYPE } from '../wire';
 import { Normalize } from './normalize';
 
 /**
@@ -257,7 +258,7 @@ export class TracksideClient implements ITracksideService {
       (params.length ? `?${params.join('&')}` : '');
     const init: RequestInit = {
       method: 'GET',
-      headers: { Accept: 'application/vnd.apache.arrow.stream' }
+      headers: { Accept: ARROW_STREAM_MEDIA_TYPE }
     };
     if (options.signal) {
       init.signal = options.signal;

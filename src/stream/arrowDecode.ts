@@ -1,4 +1,5 @@
 import type { RecordBatch, Table } from 'apache-arrow';
+import { WIRE_COLUMNS, WireNumberColumn, WireStringColumn } from '../wire';
 
 /**
  * The points of one (run, key) series decoded from an Arrow message.
@@ -46,8 +47,8 @@ export function toUint8Array(bytes: ArrowBytes): Uint8Array {
 }
 
 /**
- * Decode an Arrow IPC stream of metric points (columns `run_id`, `key`,
- * `step`, `timestamp`, `value`) into one batch per (run, key).
+ * Decode an Arrow IPC stream of metric points (the wire columns of
+ * `wire.ts`) into one batch per (run, key).
  */
 export async function decodeMetricStream(
   bytes: ArrowBytes
@@ -108,7 +109,7 @@ namespace Private {
    */
   export function float64Column(
     batch: RecordBatch,
-    name: string
+    name: WireNumberColumn
   ): Float64Array {
     const column = batch.getChild(name);
     if (!column) {
@@ -131,7 +132,7 @@ namespace Private {
    */
   export function dictionaryColumn(
     batch: RecordBatch,
-    name: string
+    name: WireStringColumn
   ): { indices: ArrayLike<number>; dictionary: string[] } {
     const column = batch.getChild(name);
     if (!column) {
@@ -169,11 +170,11 @@ namespace Private {
     if (n === 0) {
       return [];
     }
-    const runs = dictionaryColumn(batch, 'run_id');
-    const keys = dictionaryColumn(batch, 'key');
-    const steps = float64Column(batch, 'step');
-    const timestamps = float64Column(batch, 'timestamp');
-    const values = float64Column(batch, 'value');
+    const runs = dictionaryColumn(batch, WIRE_COLUMNS.runId);
+    const keys = dictionaryColumn(batch, WIRE_COLUMNS.key);
+    const steps = float64Column(batch, WIRE_COLUMNS.step);
+    const timestamps = float64Column(batch, WIRE_COLUMNS.timestamp);
+    const values = float64Column(batch, WIRE_COLUMNS.value);
     const nKeys = Math.max(1, keys.dictionary.length);
 
     // Counting pass: group ids in first-seen order.
