@@ -1,5 +1,6 @@
 import * as React from 'react';
 import { IPlotly, loadPlotly } from '../charts/plotly';
+import { readChartTheme, ThemeWatcher } from '../charts/theme';
 
 /**
  * The properties of a comparison plot.
@@ -139,18 +140,16 @@ export namespace ComparePlot {
   }
 
   /**
-   * Read the theme from the `--jp-*` variables at a node.
+   * The theme at a node, from the charts' one theme reader.
    */
   export function theme(node: HTMLElement): ITheme {
-    const style = getComputedStyle(node);
-    const read = (name: string, fallback: string) =>
-      style.getPropertyValue(name).trim() || fallback;
+    const chart = readChartTheme(node);
     return {
-      font: read('--jp-ui-font-family', 'sans-serif'),
-      fontColor: read('--jp-ui-font-color1', '#333'),
-      background: read('--jp-layout-color1', '#fff'),
-      gridColor: read('--jp-border-color2', '#ddd'),
-      accent: read('--jp-brand-color1', '#1976d2')
+      font: chart.fontFamily,
+      fontColor: chart.fontColor,
+      background: chart.background,
+      gridColor: chart.gridColor,
+      accent: chart.palette[0]
     };
   }
 }
@@ -161,15 +160,8 @@ export namespace ComparePlot {
 function useThemeVersion(): number {
   const [version, setVersion] = React.useState(0);
   React.useEffect(() => {
-    if (typeof MutationObserver === 'undefined') {
-      return;
-    }
-    const observer = new MutationObserver(() => setVersion(v => v + 1));
-    observer.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
-    return () => observer.disconnect();
+    const watcher = new ThemeWatcher(() => setVersion(v => v + 1));
+    return () => watcher.dispose();
   }, []);
   return version;
 }
