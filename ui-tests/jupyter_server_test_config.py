@@ -1,7 +1,8 @@
 """JupyterLab server configuration for the Galata tests.
 
 Each run starts from an empty root folder, so the embedded MLflow backend starts
-fresh (its mlflow.db and mlartifacts/ live there).
+fresh (its mlflow.db and mlartifacts/ live there). The folder is one per port, so
+that servers on different ports (TRACKSIDE_UI_PORT) do not empty each other's.
 """
 
 import os
@@ -10,7 +11,10 @@ from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
 
-root = Path(os.environ.get("TRACKSIDE_UI_ROOT", Path(__file__).parent / ".jupyter-root"))
+port = int(os.environ.get("TRACKSIDE_UI_PORT", "8888"))
+root = Path(
+    os.environ.get("TRACKSIDE_UI_ROOT") or Path(__file__).parent / ".jupyter-root" / str(port)
+)
 shutil.rmtree(root, ignore_errors=True)
 root.mkdir(parents=True)
 os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = str(root)
@@ -29,7 +33,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 configure_jupyter_server(c)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
-c.ServerApp.port = int(os.environ.get("TRACKSIDE_UI_PORT", "8888"))  # noqa: F821
+c.ServerApp.port = port  # noqa: F821
 # Galata's own test fixtures need its XSRF setting; the pytest suite checks XSRF.
 # A port of its own, so that an MLflow server a developer runs on 5000 is not adopted.
 c.Trackside.port = int(os.environ.get("TRACKSIDE_UI_BACKEND_PORT", "5871"))  # noqa: F821

@@ -10,9 +10,16 @@ module.exports = {
   ...baseConfig,
   timeout: 180 * 1000,
   expect: { timeout: 30 * 1000 },
-  retries: process.env.CI ? 1 : 0,
+  // No second try, in CI either: a flaky test must show, not pass on a retry.
+  retries: 0,
   workers: 1,
-  reporter: [['list'], ['html', { open: 'never' }]],
+  // Output per port, so that runs on different ports (several developers in
+  // one working tree) do not delete each other's traces and reports.
+  outputDir: `test-results/${port}`,
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: `playwright-report/${port}` }]
+  ],
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${port}`,
