@@ -64,6 +64,20 @@ def test_load_ext_does_not_import_jupyter_server(fresh: Kernel):
     assert fresh.value("'mlflow' in get_ipython().magics_manager.magics['cell']") == "True"
 
 
+def test_load_ext_prints_no_warning(fresh: Kernel):
+    # ``import mlflow`` imports tqdm.auto, which warns "IProgress not found" in a kernel
+    # without ipywidgets: Trackside depends on ipywidgets so that its own imports are quiet.
+    reply = fresh.ok(
+        "import warnings\n"
+        "with warnings.catch_warnings(record=True) as _caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    get_ipython().run_line_magic('load_ext', 'trackside')\n"
+        "print([f'{w.category.__name__}: {w.message}' for w in _caught])"
+    )
+    assert reply.stderr == ""
+    assert reply.stdout.strip() == "[]"
+
+
 def test_loading_twice_is_harmless(fresh: Kernel, client):
     fresh.ok("%load_ext trackside")
     again = fresh.run("%load_ext trackside")
