@@ -134,27 +134,13 @@ export function buildFigure(options: {
     }
   });
 
-  const axis = {
-    color: theme.mutedColor,
-    gridcolor: theme.gridColor,
-    linecolor: theme.lineColor,
-    zerolinecolor: theme.lineColor,
-    automargin: true,
-    tickfont: { color: theme.mutedColor }
-  };
+  const axis = axisStyle(theme);
   const layout: Record<string, unknown> = {
+    ...themedLayout(theme),
     // Keeps the user's zoom and legend choices across data updates; a new
     // axis kind starts afresh.
     uirevision: `${chart.xAxis}|${chart.logY ? 'log' : 'linear'}`,
     datarevision: options.revision ?? 0,
-    autosize: true,
-    paper_bgcolor: theme.background,
-    plot_bgcolor: theme.background,
-    font: {
-      family: theme.fontFamily,
-      size: theme.fontSize,
-      color: theme.fontColor
-    },
     margin: { l: 8, r: 8, t: options.showTitle ? 32 : 8, b: 8, pad: 2 },
     showlegend: series.length > 1,
     // Above the plot: Plotly grows the top margin to fit it, whereas below
@@ -168,11 +154,6 @@ export function buildFigure(options: {
       font: { color: theme.fontColor }
     },
     hovermode: 'closest',
-    hoverlabel: {
-      bgcolor: theme.background,
-      bordercolor: theme.lineColor,
-      font: { color: theme.fontColor, family: theme.fontFamily }
-    },
     xaxis: {
       ...axis,
       type: chart.xAxis === 'wall' ? 'date' : 'linear',
@@ -195,7 +176,14 @@ export function buildFigure(options: {
       font: { color: theme.fontColor, size: theme.fontSize + 3 }
     };
   }
-  const config: Record<string, unknown> = {
+  return { data, layout, config: plotConfig() };
+}
+
+/**
+ * The Plotly config of every Trackside chart.
+ */
+export function plotConfig(): Record<string, unknown> {
+  return {
     displaylogo: false,
     responsive: false,
     displayModeBar: 'hover',
@@ -216,7 +204,42 @@ export function buildFigure(options: {
     // Text stays text: no editable titles, no links followed from labels.
     editable: false
   };
-  return { data, layout, config };
+}
+
+/**
+ * The layout properties of every Trackside chart that come from the theme:
+ * background, font, hover label.
+ */
+export function themedLayout(theme: IChartTheme): Record<string, unknown> {
+  return {
+    autosize: true,
+    paper_bgcolor: theme.background,
+    plot_bgcolor: theme.background,
+    font: {
+      family: theme.fontFamily,
+      size: theme.fontSize,
+      color: theme.fontColor
+    },
+    hoverlabel: {
+      bgcolor: theme.background,
+      bordercolor: theme.lineColor,
+      font: { color: theme.fontColor, family: theme.fontFamily }
+    }
+  };
+}
+
+/**
+ * The axis colours of every Trackside chart.
+ */
+export function axisStyle(theme: IChartTheme): Record<string, unknown> {
+  return {
+    color: theme.mutedColor,
+    gridcolor: theme.gridColor,
+    linecolor: theme.lineColor,
+    zerolinecolor: theme.lineColor,
+    automargin: true,
+    tickfont: { color: theme.mutedColor }
+  };
 }
 
 /**
