@@ -5,6 +5,7 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { BackfillScheduler } from '../stream/backfill';
 import { MetricStreamManager } from '../stream/commChannel';
+import { untrackSubshellStatuses } from '../stream/subshellStatuses';
 import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
 
 /**
@@ -25,6 +26,8 @@ export const streamPlugin: JupyterFrontEndPlugin<IBackfill> = {
     store: ISeriesStore,
     service: ITracksideService
   ): IBackfill => {
+    // The stream's comm must not make the status bar say "Idle" mid-cell.
+    untrackSubshellStatuses();
     // Both live as long as the application (plugins are never deactivated).
     const backfill = new BackfillScheduler({ store, client: service });
     new MetricStreamManager({ tracker, store, backfill });

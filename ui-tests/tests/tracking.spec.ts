@@ -1,7 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 import {
+  cellRunning,
   openHealthyPanel,
   restartKernel,
+  setCellSource,
+  startCell,
   trackNotebook,
   tracksideLoaded
 } from './helpers';
@@ -131,5 +134,48 @@ test.describe('Tracking a notebook', () => {
     await expect(source.getByRole('button')).toHaveText(
       `${tmpPath}/after rename.ipynb`
     );
+  });
+  test('the status bar says Busy while a tracked cell runs', async ({
+    page
+  }) => {
+    await page.notebook.createNew('status.ipynb');
+    await trackNotebook(page);
+    await expect
+      .poll(() => tracksideLoaded(page), { timeout: 60_000 })
+      .toBe('True');
+    await setCellSource(
+      page,
+      0,
+      "import mlflow\nmlflow.set_experiment('galata-status')"
+    );
+    await page.notebook.runCell(0, true);
+
+    // The first metric opens the live stream's comm mid-cell.
+    await setCellSource(
+      page,
+      1,
+      [
+        'import time',
+        "with mlflow.start_run(run_name='status-bar'):",
+        "    mlflow.log_metric('loss', 1.0, step=0)",
+        '    time.sleep(8)'
+      ].join('\n')
+    );
+    // The status bar's kernel item: "Python 3 (ipykernel) | Busy".
+    const kernelStatus = page.getByRole('button', {
+      name: / \| (Idle|Busy)$/
+    });
+    await expect(kernelStatus).toHaveText(/\| Idle$/);
+    await startCell(page, 1);
+    await expect(kernelStatus).toHaveText(/\| Busy$/);
+    const seen: string[] = [];
+    while (await cellRunning(page, 1)) {
+      seen.push((await kernelStatus.innerText()).replace(/.*\| /, ''));
+      await page.waitForTimeout(250);
+    }
+    // Sampled over the whole cell, comm opening included.
+    expect(seen.length).toBeGreaterThan(20);
+    expect(seen.slice(0, -1)).not.toContain('Idle');
+    await expect(kernelStatus).toHaveText(/\| Idle$/);
   });
 });
