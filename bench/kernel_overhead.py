@@ -42,7 +42,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from trackside.kernel.durable import DurableLogging  # noqa: E402
+from trackside.kernel.journal.durable import DurableLogging  # noqa: E402
 
 
 def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:

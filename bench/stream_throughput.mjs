@@ -57,7 +57,7 @@ import json, time
 import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Metric
-from trackside.kernel import durable
+from trackside.kernel.journal import durable
 
 def bench_value(s):
     return ((s * 7919) % 10007) / 10007 + (3.0 if s % 250_000 == 123 else 0.0)

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from trackside.kernel.replay import default_journal_dir, replay_orphans
+    from trackside.kernel.journal.replay import default_journal_dir, replay_orphans
 
     journal_dir = args.journal_dir or default_journal_dir()
     if args.redirect and not args.tracking_uri:

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from trackside.kernel.capture import (
+from trackside.kernel.capture.rules import (
     collect,
     is_metric_name,
     metric_value,
@@ -17,7 +17,7 @@ from trackside.kernel.capture import (
     snapshot,
     valid_key,
 )
-from trackside.kernel.settings import CaptureSettings
+from trackside.kernel.capture.settings import CaptureSettings
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import os, signal, sys
 sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
 from mlflow import MlflowClient
-from trackside.kernel.durable import DurableLogging
+from trackside.kernel.journal.durable import DurableLogging
 DurableLogging("http://127.0.0.1:9", Path({str(journal)!r})).install()
 c = MlflowClient("http://127.0.0.1:9")
 for i in range({n}):
@@ -62,7 +62,7 @@ def test_sync_replays_an_orphan_exactly_once(tmp_path: Path, real_mlflow: Any) -
 
 
 def test_sync_skips_journals_of_live_kernels(tmp_path: Path, real_mlflow: Any) -> None:
-    from trackside.kernel.durable import DurableLogging
+    from trackside.kernel.journal.durable import DurableLogging
 
     live = DurableLogging("http://127.0.0.1:9", tmp_path)
     live.install()

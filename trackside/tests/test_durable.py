@@ -16,10 +16,10 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric as MlflowMetric
 from mlflow.exceptions import MlflowException
 
-from trackside.kernel import durable as durable_module
-from trackside.kernel import hook
-from trackside.kernel.durable import DurableLogging
-from trackside.kernel.journal import iter_records
+from trackside.kernel import mlflow_hook
+from trackside.kernel.journal import durable as durable_module
+from trackside.kernel.journal.durable import DurableLogging
+from trackside.kernel.journal.records import iter_records
 
 from .kernel_helpers import REPO, create_run, get_run, history, rest
 
@@ -40,7 +40,7 @@ def durable(uri: str, tmp_path: Path) -> Iterator[DurableLogging]:
     logging.install()
     yield logging
     logging.uninstall()
-    assert durable_module.active() is None and not hook.installed()
+    assert durable_module.active() is None and not mlflow_hook.installed()
 
 
 def _params(uri: str, run_id: str) -> dict[str, str]:
@@ -171,7 +171,7 @@ def test_rejected_entries_go_to_dead_letter_and_do_not_block(
     client = MlflowClient()
     doomed = client.create_run("0").info.run_id
     alive = client.create_run("0").info.run_id
-    hook.original("log_param")(client, alive, "p", "server")
+    mlflow_hook.original("log_param")(client, alive, "p", "server")
     client.delete_run(doomed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -234,7 +234,7 @@ import math, os, resource, signal, subprocess, sys, warnings
 sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
 import mlflow
-from trackside.kernel.durable import DurableLogging
+from trackside.kernel.journal.durable import DurableLogging
 journal = Path({str(tmp_path / "full")!r}); journal.mkdir()
 mounted = os.geteuid() == 0 and subprocess.run(
     ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(journal)]).returncode == 0
@@ -265,7 +265,7 @@ finally:
 
 
 def test_orphan_replay_by_another_process(uri: str, tmp_path: Path) -> None:
-    from trackside.kernel.durable import replay_orphans
+    from trackside.kernel.journal.durable import replay_orphans
 
     run_id = MlflowClient(uri).create_run("0").info.run_id
     # a process that journals and dies without sending (SIGKILL right after logging)
@@ -275,7 +275,7 @@ sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
-from trackside.kernel.durable import DurableLogging
+from trackside.kernel.journal.durable import DurableLogging
 d = DurableLogging("http://127.0.0.1:9", Path({str(tmp_path)!r})); d.install()
 c = MlflowClient("http://127.0.0.1:9")
 for i in range(2500):
@@ -291,4 +291,4 @@ os.kill(os.getpid(), signal.SIGKILL)
     assert [(s, v) for s, _, v in history(uri, run_id, "x")] == [(i, i * 0.5) for i in range(2500)]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()]
     again = replay_orphans(tracking_uri=uri, journal_dir=tmp_path)
-    assert again.sessions == [] and again.ok
+    assert again.journals == [] and again.ok

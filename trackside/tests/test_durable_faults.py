@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from jupyter_client.manager import KernelManager
 
-from trackside.kernel.journal import iter_records, read_ack
+from trackside.kernel.journal.records import iter_records, read_ack
 from trackside.server.probe import free_port
 
 from .kernel_helpers import REPO, history
@@ -87,7 +87,7 @@ def _env(tracking_uri: str, journal: Path) -> dict[str, str]:
 
 INSTALL = """
 import json, mlflow
-from trackside.kernel.durable import DurableLogging
+from trackside.kernel.journal.durable import DurableLogging
 durable = DurableLogging(flush_timeout=5)
 durable.install()
 """
@@ -175,7 +175,7 @@ def test_kernel_sigkilled_with_backlog_is_replayed_by_a_new_kernel(
     report = json.loads(
         fresh.run(
             "import json\n"
-            "from trackside.kernel.durable import replay_orphans\n"
+            "from trackside.kernel.journal.durable import replay_orphans\n"
             "r = replay_orphans(timeout=240)\n"
             "print(json.dumps({'ok': r.ok, 'sent': r.sent, 'left': r.remaining,"
             " 'summary': r.summary()}))",

@@ -84,7 +84,7 @@ def test_loading_twice_is_harmless(fresh: Kernel, client):
     assert again.status == "ok"
     fresh.ok("import trackside\ntrackside.load_ipython_extension(get_ipython())")
     hooks = fresh.value(
-        "[len([c for c in get_ipython().events.callbacks[e] if 'Session' in repr(c)])"
+        "[len([c for c in get_ipython().events.callbacks[e] if 'TracksideState' in repr(c)])"
         " for e in ('pre_run_cell', 'post_run_cell')]"
     )
     assert hooks == "[1, 1]"
@@ -105,7 +105,7 @@ def test_unload_restores_plain_mlflow(fresh: Kernel, client):
     assert changed == "[]"
     hooks = fresh.value(
         "[c for e in ('pre_run_cell', 'post_run_cell') for c in get_ipython().events.callbacks[e]"
-        " if 'Session' in repr(c)]"
+        " if 'TracksideState' in repr(c)]"
     )
     assert hooks == "[]"
     gone = fresh.run("%%mlflow\nx = 1\n")

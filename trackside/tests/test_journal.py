@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from trackside.kernel import journal
-from trackside.kernel.journal import (
+from trackside.kernel.journal import records as journal
+from trackside.kernel.journal.records import (
     FRAME,
     METRIC_BODY,
     SEGMENT_HEADER,
@@ -144,7 +144,7 @@ def test_failed_write_leaves_no_torn_record(tmp_path: Path) -> None:
 import resource, signal, sys
 sys.path.insert(0, {str(Path(__file__).parents[2])!r})
 from pathlib import Path
-from trackside.kernel.journal import JournalWriter, JournalWriteError, Metric
+from trackside.kernel.journal.records import JournalWriter, JournalWriteError, Metric
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
 w = JournalWriter(Path({str(tmp_path)!r}))
@@ -170,7 +170,7 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     assert fd is not None
     probe = (
         f"import sys; sys.path.insert(0, {str(Path(__file__).parents[2])!r});"
-        "from pathlib import Path; from trackside.kernel.journal import try_lock;"
+        "from pathlib import Path; from trackside.kernel.journal.records import try_lock;"
         f"print(try_lock(Path({str(tmp_path)!r})) is None)"
     )
     held = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from trackside.kernel.journal import Metric, Param, RunUpdate, Tag
-from trackside.kernel.sender import Batch, RestTransport, plan
+from trackside.kernel.journal.records import Metric, Param, RunUpdate, Tag
+from trackside.kernel.journal.sender import Batch, RestTransport, plan
 
 from .kernel_helpers import create_run, get_run, history
 

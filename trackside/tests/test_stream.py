@@ -1,6 +1,6 @@
 """The live metric stream (comm ``trackside.metrics``) in a real kernel.
 
-The stream subscribes to the metric tee; these tests publish through the tee directly
+The stream listens to the metric feed; these tests publish through the feed directly
 (what the MLflow hook does for every logged point) so the rate, the seq numbers, the Arrow
 content and the decimation can be driven exactly. ``test_stream_mlflow.py`` logs with
 ``mlflow.log_metric`` against a real ``mlflow server``.
@@ -23,7 +23,7 @@ import pytest
 from jupyter_client import BlockingKernelClient, KernelManager
 
 from trackside import wire
-from trackside.kernel import stream_arrow
+from trackside.kernel.live.columns import series_of, to_columns
 
 DICT = pa.dictionary(pa.int32(), pa.string())
 EXPECTED_TYPES = {
@@ -34,17 +34,17 @@ EXPECTED_TYPES = {
     "value": pa.float64(),
 }
 
-# Runs in the kernel: points go through the real tee (``tee.publish`` is what the MLflow
+# Runs in the kernel: points go through the real metric feed (``feed.publish`` is what the MLflow
 # hook calls for every logged metric), so rates far above what an MLflow server takes
 # can be driven exactly.
 SOURCE = textwrap.dedent(
     """
     import time
-    import trackside.kernel.stream as s
-    from trackside.kernel import tee
+    import trackside.kernel.live.comm_stream as s
+    from trackside.kernel.live import feed
 
-    _P = tee.MetricPoint
-    _publish = tee.publish
+    _P = feed.MetricPoint
+    _publish = feed.publish
 
     def _produce(rate, seconds, batch=1000, run="run-a", key="loss"):
         start, n = time.monotonic(), 0
@@ -331,7 +331,7 @@ def test_start_and_stop_are_idempotent_and_stop_closes_the_comm(kernel: Kernel) 
             assert a.flush()
             s.stop_stream()
             s.stop_stream()
-            assert not tee.has_subscribers()
+            assert not feed.has_subscribers()
             _publish([_P("run-a", "loss", 1.0, 1, 1)])  # no subscriber: nothing happens
             """
         )
@@ -361,11 +361,11 @@ def test_a_broken_source_warns_once_and_never_raises(kernel: Kernel) -> None:
 
 
 def test_encode_is_a_self_contained_single_batch_stream_without_int64() -> None:
-    columns = stream_arrow.to_columns([[_Point("r", "k", 1.0, 2, 3)]])
+    columns = to_columns([[_Point("r", "k", 1.0, 2, 3)]])
     buffer = wire.encode(columns).to_pybytes()
     assert_single_batch_stream(buffer)
     assert_wire_schema(pa.ipc.open_stream(buffer).read_all())
-    assert json.dumps(stream_arrow.series_of(columns)) == '[["r", "k"]]'
+    assert json.dumps(series_of(columns)) == '[["r", "k"]]'
 
 
 class _Point:

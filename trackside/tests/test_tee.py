@@ -1,4 +1,5 @@
-"""The live tee and the hook: every logging path reaches subscribers; MLflow's routing holds."""
+"""The metric feed and the MLflow hook: every logging path reaches subscribers; MLflow's
+routing holds."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from mlflow.entities import Metric as MlflowMetric
 from mlflow.entities import Param as MlflowParam
 from mlflow.entities import Run, RunTag
 
-from trackside.kernel import hook, tee
-from trackside.kernel.durable import DurableLogging
-from trackside.kernel.journal import Metric
-from trackside.kernel.tee import MetricPoint
+from trackside.kernel import mlflow_hook
+from trackside.kernel.journal.durable import DurableLogging
+from trackside.kernel.journal.records import Metric
+from trackside.kernel.live import feed
+from trackside.kernel.live.feed import MetricPoint
 
 from .kernel_helpers import get_run, history
 
@@ -35,10 +37,10 @@ def uri(real_mlflow: Any) -> Iterator[str]:
 @pytest.fixture
 def points() -> Iterator[list[MetricPoint]]:
     got: list[MetricPoint] = []
-    unsubscribe = tee.subscribe(got.extend)
+    unsubscribe = mlflow_hook.listen(got.extend)
     yield got
     unsubscribe()
-    assert not hook.installed(), "the hook must be removed with its last user"
+    assert not mlflow_hook.installed(), "the hook must be removed with its last user"
 
 
 def _log_everything(client: MlflowClient, run_id: str) -> None:
@@ -61,7 +63,7 @@ def test_tee_without_durable_logging(uri: str, points: list[MetricPoint]) -> Non
     assert by_key["a"].step == 1 and by_key["a"].run_id == run.info.run_id
     assert math.isnan(by_key["c"].value) and by_key["e"].value == -math.inf
     assert by_key["d"].timestamp == 123
-    # the tee only looks: the data went to MLflow synchronously as usual
+    # the feed only looks: the data went to MLflow synchronously as usual
     assert history(uri, run.info.run_id, "d") == [(4, 123, 4.0)]
 
 
@@ -98,25 +100,25 @@ def test_raising_subscriber_warns_once_and_never_breaks_logging(
     def broken(_: Sequence[MetricPoint]) -> None:
         raise RuntimeError("boom")
 
-    unsubscribe = tee.subscribe(broken)
+    unsubscribe = mlflow_hook.listen(broken)
     try:
         with mlflow.start_run(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             mlflow.log_metric("x", 1.0)
             mlflow.log_metric("x", 2.0, step=1)
-        assert len([w for w in caught if issubclass(w.category, tee.TeeWarning)]) == 1
+        assert len([w for w in caught if issubclass(w.category, feed.FeedWarning)]) == 1
     finally:
         unsubscribe()
     assert _keys(points) == ["x", "x"]  # the other subscriber still got everything
 
 
 def test_unsubscribe_is_idempotent_and_unhooks() -> None:
-    unsubscribe = tee.subscribe(lambda _: None)
-    assert hook.installed()
+    unsubscribe = mlflow_hook.listen(lambda _: None)
+    assert mlflow_hook.installed()
     unsubscribe()
     unsubscribe()
-    assert not hook.installed()
-    assert MlflowClient.log_metric is hook.original("log_metric")
+    assert not mlflow_hook.installed()
+    assert MlflowClient.log_metric is mlflow_hook.original("log_metric")
 
 
 @pytest.mark.slow
@@ -201,8 +203,8 @@ class Recorder:
 
 def test_routing_of_every_public_logging_path(uri: str) -> None:
     recorder = Recorder(mlflow.get_tracking_uri())
-    hook.acquire()
-    hook.set_sink(recorder)
+    mlflow_hook.acquire()
+    mlflow_hook.set_sink(recorder)
     try:
         run = mlflow.start_run()
         run_id = run.info.run_id
@@ -219,8 +221,8 @@ def test_routing_of_every_public_logging_path(uri: str) -> None:
         client.update_run(run_id, name="renamed")
         mlflow.end_run()
     finally:
-        hook.set_sink(None)
-        hook.release()
+        mlflow_hook.set_sink(None)
+        mlflow_hook.release()
     logged = [c for c in recorder.calls if c[0] not in ("created", "fetched")]
     assert logged == [
         ("metric", "m1"), ("metric", "m2"), ("param", "p1"), ("param", "p2"),
@@ -236,12 +238,12 @@ def test_routing_of_every_public_logging_path(uri: str) -> None:
 
 
 def test_routing_hooks_exactly_these_methods() -> None:
-    hook.acquire()
+    mlflow_hook.acquire()
     try:
-        for name in hook.HOOKED:
+        for name in mlflow_hook.HOOKED:
             wrapped = MlflowClient.__dict__[name]
             assert getattr(wrapped, "__trackside_original__", None) is not None, name
     finally:
-        hook.release()
-    for name in hook.HOOKED:
+        mlflow_hook.release()
+    for name in mlflow_hook.HOOKED:
         assert not hasattr(MlflowClient.__dict__[name], "__trackside_original__")

@@ -26,7 +26,7 @@ from mlflow.utils.validation import (
     _validate_tag,
 )
 
-from .journal import Metric, Param, RunUpdate, Tag
+from ..journal.records import Metric, Param, RunUpdate, Tag
 
 _I64 = 2**63
 _KNOWN_KEYS_MAX = 100_000

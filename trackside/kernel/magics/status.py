@@ -7,7 +7,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .session import Session
+from ..state import TracksideState
 
 
 def backend_health(uri: str, timeout: float = 2.0) -> str:
@@ -30,7 +30,7 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
-def status_lines(session: Session) -> list[str]:
+def status_lines(state: TracksideState) -> list[str]:
     import mlflow
 
     uri = mlflow.get_tracking_uri()
@@ -43,13 +43,13 @@ def status_lines(session: Session) -> list[str]:
         )
     else:
         lines.append("active run: none")
-    if session.last_run is not None:
-        lines.append(f"last run: {session.last_run[0]}")
+    if state.last_run is not None:
+        lines.append(f"last run: {state.last_run[0]}")
     lines.append(
-        f"tracked notebook: {'on' if session.tracked else 'off'};"
-        f" autolog: {'on' if session.autolog_on else 'off'}"
+        f"tracked notebook: {'on' if state.tracked else 'off'};"
+        f" autolog: {'on' if state.autolog_on else 'off'}"
     )
-    durable: Any = session.durable
+    durable: Any = state.durable
     if durable is None:
         lines.append("durable logging: off (MLflow calls go to the server directly)")
     else:

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import capture
-from .provenance import (
+from .capture import rules as capture
+from .capture.logger import CaptureLogger, Outcome
+from .capture.provenance import (
     TAG_TRACKED,
     CellInfo,
     notebook_path,
     provenance_tags,
     source_artifact_path,
 )
-from .recorder import Outcome, Recorder
-from .settings import CaptureSettings
-from .uploads import Uploads
-from .warn import notice
+from .capture.settings import CaptureSettings
+from .capture.uploads import Uploads
+from .notices import notice
 
 
 @dataclass
@@ -29,15 +29,15 @@ class _Before:
     last_run_id: str | None
 
 
-class Session:
+class TracksideState:
     """Settings, run-key knowledge and mode of the extension in one IPython shell."""
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.settings = CaptureSettings()
-        self.recorder = Recorder()
+        self.capture_logger = CaptureLogger()
         self.uploads = Uploads()
-        self.durable: Any = None  # trackside.kernel.durable.DurableLogging when installed
+        self.durable: Any = None  # trackside.kernel.journal.durable.DurableLogging when installed
         self.owns_durable = False
         self.tracked = False
         self.autolog_on = False
@@ -89,7 +89,7 @@ class Session:
         if tracked:
             tags[TAG_TRACKED] = "true"
         client = self.client()
-        outcome = self.recorder.record(
+        outcome = self.capture_logger.record(
             run_id,
             captured.params,
             captured.metrics,
@@ -132,7 +132,7 @@ class Session:
             transformed = self.shell.transform_cell(raw)
         scan = capture.scan_cell(transformed, self.settings)
         active = mlflow.active_run()
-        self.recorder.take_used_runs()
+        self.capture_logger.take_used_runs()
         self._before = _Before(
             scan=scan,
             snapshot=capture.snapshot(scan, self.shell.user_ns, self.settings),
@@ -153,7 +153,7 @@ class Session:
         import mlflow
 
         active = mlflow.active_run()
-        used = self.recorder.take_used_runs()
+        used = self.capture_logger.take_used_runs()
         last = _last_active_run_id()
         if active is not None:
             run_id = active.info.run_id

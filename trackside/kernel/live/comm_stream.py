@@ -1,7 +1,8 @@
-"""Live metric stream: tee → bounded buffer → coalesced Arrow messages on a comm.
+"""Live metric stream: metric feed → bounded buffer → coalesced Arrow messages on a comm.
 
-``start_stream()`` subscribes to the metric tee (:mod:`trackside.kernel.tee`). The tee
-callback runs in whatever thread logs the metric, so it only appends the points it is
+``start_stream()`` listens to every logged metric point
+(:func:`trackside.kernel.mlflow_hook.listen`, through :mod:`trackside.kernel.live.feed`).
+The feed callback runs in whatever thread logs the metric, so it only appends the points it is
 given to a bounded in-memory buffer. A background sender thread drains that buffer at
 most ``max_rate`` times a second (20 by default, far below the 1000 msgs/s at which
 Jupyter's IOPub limiter starts dropping) and sends each batch as one comm message.
@@ -37,8 +38,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import wire
-from . import stream_arrow
+from ... import wire
+from .columns import series_of, to_columns
 
 TARGET_NAME = "trackside.metrics"
 PROTOCOL_VERSION = 1
@@ -63,7 +64,7 @@ def _warn_once(key: str, message: str) -> None:
         return
     _warned.add(key)
     try:
-        from .warn import notice
+        from ..notices import notice
     except Exception:
         notice = None
     try:
@@ -218,14 +219,14 @@ class MetricStream:
     def _send(
         self, chunks: list[Sequence[Any]], lost: set[tuple[str, str]], lost_overflow: bool
     ) -> bool:
-        columns = stream_arrow.to_columns(chunks)
+        columns = to_columns(chunks)
         comm = self._ensure_comm()
         if comm is None:
             # Nobody listening right now: the points are gone for display; say so later.
             with self._lock:
                 if not self._lost_overflow:
                     self._lost.update(lost)
-                    self._lost.update(stream_arrow.series_of(columns))
+                    self._lost.update(series_of(columns))
                     if len(self._lost) > MAX_LOST_SERIES or lost_overflow:
                         self._lost_overflow = True
                         self._lost.clear()
@@ -296,10 +297,10 @@ _stream_lock = threading.Lock()
 _unsubscribe: Callable[[], None] | None = None
 
 
-def _tee_subscribe() -> Subscribe:
-    from . import tee
+def _listen() -> Subscribe:
+    from ..mlflow_hook import listen
 
-    return tee.subscribe
+    return listen
 
 
 def start_stream(
@@ -312,7 +313,7 @@ def start_stream(
 ) -> MetricStream | None:
     """Start the live stream (idempotent: a running stream is returned as is).
 
-    ``subscribe`` defaults to ``trackside.kernel.tee.subscribe``. Returns ``None``
+    ``subscribe`` defaults to :func:`trackside.kernel.mlflow_hook.listen`. Returns ``None``
     (after one warning) when the stream cannot start; never raises.
     """
     global _stream, _unsubscribe
@@ -320,7 +321,7 @@ def start_stream(
         if _stream is not None:
             return _stream
         try:
-            source = subscribe or _tee_subscribe()
+            source = subscribe or _listen()
             stream = MetricStream(
                 max_rate=max_rate,
                 byte_budget=byte_budget,

@@ -8,12 +8,12 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from . import capture
-from .provenance import provenance_tags
-from .runcell import compile_cell, run_compiled
-from .session import Session
-from .summary import RunSummary, summary_bundle
-from .warn import notice
+from ..capture import rules as capture
+from ..capture.provenance import provenance_tags
+from ..magics.cell_body import compile_cell, run_compiled
+from ..magics.summary import RunSummary, summary_bundle
+from ..notices import notice
+from ..state import TracksideState
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,256}")
@@ -94,15 +94,15 @@ def options_from_args(args: Any) -> CellOptions:
     return options
 
 
-def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str) -> None:
+def run_cell_magic(state: TracksideState, options: CellOptions, line: str, cell: str) -> None:
     """The body of ``%%mlflow``. Exceptions of the cell propagate unchanged."""
     __tracebackhide__ = True
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    shell = session.shell
-    session.magic_in_cell = True
-    raw = session.cell.raw_cell
+    shell = state.shell
+    state.magic_in_cell = True
+    raw = state.cell.raw_cell
     first_line = raw.splitlines()[0] if raw.lstrip().startswith("%%mlflow") else f"%%mlflow {line}"
     try:
         compiled = compile_cell(shell, cell, first_line)
@@ -110,7 +110,7 @@ def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str)
         shell.showsyntaxerror()
         raise UsageError("%%mlflow: the cell has a syntax error; no run was started") from None
 
-    client = session.client()
+    client = state.client()
     active = mlflow.active_run()
     if active is not None and not options.nested:
         raise UsageError(
@@ -121,8 +121,8 @@ def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str)
     tags = dict(options.tags)
     tags.update(
         provenance_tags(
-            session.cell, session.notebook_path(), session.settings.git_timeout,
-            with_source=session.settings.log_source,
+            state.cell, state.notebook_path(), state.settings.git_timeout,
+            with_source=state.settings.log_source,
         )
     )  # fmt: skip
     try:
@@ -136,10 +136,10 @@ def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str)
     except MlflowException as error:
         raise UsageError(f"%%mlflow: could not start the run: {error.message}") from None
     run_id, experiment_id = run.info.run_id, run.info.experiment_id
-    session.last_run = (run_id, experiment_id)
+    state.last_run = (run_id, experiment_id)
 
-    scan = capture.scan_cell(compiled.transformed, session.settings)
-    before = capture.snapshot(scan, shell.user_ns, session.settings)
+    scan = capture.scan_cell(compiled.transformed, state.settings)
+    before = capture.snapshot(scan, shell.user_ns, state.settings)
     outer = active.info.run_id if active is not None else None
     status, error = "FINISHED", None
     scope = _ExperimentScope(experiment_id if (options.experiment or options.run_id) else None)
@@ -154,10 +154,10 @@ def run_cell_magic(session: Session, options: CellOptions, line: str, cell: str)
         scope.exit()
 
     try:
-        summary = _finish(session, options, run, scan, before, status)
+        summary = _finish(state, options, run, scan, before, status)
     finally:
         _end_runs(run_id, outer, status)
-    if session.settings.summary and summary is not None:
+    if state.settings.summary and summary is not None:
         _display(summary)
     if error is not None:
         raise error
@@ -231,7 +231,7 @@ def _experiment_id(client: Any, options: CellOptions, mlflow_exception: type) ->
 
 
 def _finish(
-    session: Session,
+    state: TracksideState,
     options: CellOptions,
     run: Any,
     scan: capture.CellScan,
@@ -243,8 +243,8 @@ def _finish(
     try:
         captured = capture.collect(
             scan,
-            session.shell.user_ns,
-            session.settings,
+            state.shell.user_ns,
+            state.settings,
             before=before,
             succeeded=status == "FINISHED",
             params=options.params,
@@ -252,13 +252,13 @@ def _finish(
             capture_params=options.capture_params,
             capture_metrics=options.capture_metrics,
         )
-        outcome = session.record(run_id, captured, tracked=False, fresh=options.run_id is None)
+        outcome = state.record(run_id, captured, tracked=False, fresh=options.run_id is None)
     except Exception as failure:
         notice(f"auto-capture failed for run {run_id} ({failure!r})")
         return None
     if outcome.notes:
         notice("; ".join(outcome.notes))
-    metrics = session.recorder.latest_metrics(run_id)
+    metrics = state.capture_logger.latest_metrics(run_id)
     return RunSummary(
         run_id=run_id,
         experiment_id=run.info.experiment_id,

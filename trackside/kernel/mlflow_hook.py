@@ -13,10 +13,10 @@ In the installed MLflow (3.x) every logging path ends in these methods:
 - ``mlflow.start_run``                       -> ``MlflowClient.create_run`` / ``get_run`` (observed
   only: run creation stays synchronous, the hook learns which runs exist and their params)
 
-``test_tee.py::test_routing_*`` fails if MLflow changes this routing.
+``tests/test_tee.py::test_routing_*`` fails if MLflow changes this routing.
 
-Two consumers: the tee (every metric point, always) and at most one *sink* (durable logging),
-which takes over calls from clients that talk to its tracking URI.
+Two consumers: the metric feed (:mod:`.live.feed`, every metric point, always) and at most
+one *sink* (durable logging), which takes over calls from clients that talk to its tracking URI.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from mlflow.tracking.metric_value_conversion_utils import (
 from mlflow.utils.async_logging.run_operations import RunOperations
 from mlflow.utils.time import get_current_time_millis
 
-from . import tee
-from .journal import Metric
-from .tee import MetricPoint
+from .journal.records import Metric
+from .live import feed
+from .live.feed import MetricPoint, Subscriber
 
 HOOKED = (
     "log_metric",
@@ -99,7 +99,7 @@ ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
 def acquire() -> None:
-    """Hook MLflow (first user) — the tee and durable logging each hold one use."""
+    """Hook MLflow (first user) — each feed listener and durable logging hold one use."""
     global _users
     with _lock:
         _users += 1
@@ -115,6 +115,25 @@ def release() -> None:
         _users -= 1
         if _users == 0:
             _uninstall()
+
+
+def listen(callback: Subscriber) -> Callable[[], None]:
+    """Deliver every metric point logged in this process to ``callback`` (through the
+    metric feed), keeping MLflow hooked while it listens; returns unsubscribe."""
+    unsubscribe = feed.subscribe(callback)
+    acquire()
+    done = False
+
+    def stop() -> None:
+        nonlocal done
+        with _lock:
+            if done:
+                return
+            done = True
+        unsubscribe()
+        release()
+
+    return stop
 
 
 def set_sink(sink: Sink | None) -> None:
@@ -171,12 +190,12 @@ def _point(run_id: str, key: str, value: Any, timestamp: int, step: int | None) 
 
 
 def _publish_passthrough(points: Callable[[], list[MetricPoint]]) -> None:
-    if tee.has_subscribers():
+    if feed.has_subscribers():
         try:
             made = points()
         except (TypeError, ValueError, OverflowError):
             return  # MLflow accepted something that is not a plain number; nothing to plot
-        tee.publish(made)
+        feed.publish(made)
 
 
 # --- wrappers (signatures mirror MLflow 3's MlflowClient) ----------------------------------------
@@ -208,8 +227,8 @@ def _log_metric(
             dataset_name,
             dataset_digest,
         )
-        if tee._subscribers:
-            tee.publish((MetricPoint(run_id, key, entry.value, entry.timestamp, entry.step),))
+        if feed._subscribers:
+            feed.publish((MetricPoint(run_id, key, entry.value, entry.timestamp, entry.step),))
         return _result(synchronous)
     result = ORIGINALS["log_metric"](
         self,
@@ -238,8 +257,10 @@ def _log_batch(
     sink = _sink_for(self)
     if sink is not None:
         entries = sink.log_batch(run_id, metrics, params, tags)
-        if entries and tee._subscribers:
-            tee.publish([MetricPoint(run_id, m.key, m.value, m.timestamp, m.step) for m in entries])
+        if entries and feed._subscribers:
+            feed.publish(
+                [MetricPoint(run_id, m.key, m.value, m.timestamp, m.step) for m in entries]
+            )
         return _result(synchronous)
     result = ORIGINALS["log_batch"](self, run_id, metrics, params, tags, synchronous=synchronous)
     if metrics:

@@ -1,9 +1,10 @@
-"""The live tee: every metric point logged in this process, handed to in-kernel subscribers.
+"""The metric feed: every metric point logged in this process, handed to in-kernel subscribers.
 
-Points come from the MLflow hook (``hook.py``), which sees every ``MlflowClient.log_metric`` /
-``log_batch`` call, so the fluent API, ``MlflowClient`` and framework autologging all arrive
-here. Subscribers run in the thread that logged the point and must be quick; one that raises
-is reported once and never breaks the user's code.
+Points come from the MLflow hook (:mod:`trackside.kernel.mlflow_hook`, whose ``listen`` is how
+consumers subscribe: it keeps the hook installed while they listen), which sees every
+``MlflowClient.log_metric`` / ``log_batch`` call, so the fluent API, ``MlflowClient`` and
+framework autologging all arrive here. Subscribers run in the thread that logged the point and
+must be quick; one that raises is reported once and never breaks the user's code.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class MetricPoint:
 Subscriber = Callable[[Sequence[MetricPoint]], None]
 
 
-class TeeWarning(UserWarning):
-    """A tee subscriber failed; the user's logging call went on regardless."""
+class FeedWarning(UserWarning):
+    """A feed subscriber failed; the user's logging call went on regardless."""
 
 
 _lock = threading.Lock()
@@ -39,13 +40,10 @@ _warned: set[int] = set()
 
 
 def subscribe(callback: Subscriber) -> Callable[[], None]:
-    """Deliver every metric point logged in this process to ``callback``; returns unsubscribe."""
+    """Deliver every published metric point to ``callback``; returns unsubscribe."""
     global _subscribers
-    from . import hook  # the hook is what feeds the tee; it must be on while anyone listens
-
     with _lock:
         _subscribers = (*_subscribers, callback)
-    hook.acquire()
     done = False
 
     def unsubscribe() -> None:
@@ -59,7 +57,6 @@ def subscribe(callback: Subscriber) -> Callable[[], None]:
             if callback in remaining:
                 remaining.remove(callback)
             _subscribers = tuple(remaining)
-        hook.release()
 
     return unsubscribe
 
@@ -78,6 +75,6 @@ def publish(points: Sequence[MetricPoint]) -> None:
                 _warned.add(id(callback))
                 warnings.warn(
                     f"trackside: a live-metrics subscriber failed and was skipped: {error!r}",
-                    TeeWarning,
+                    FeedWarning,
                     stacklevel=2,
                 )

@@ -1,10 +1,10 @@
 """Durable logging: MLflow calls validated at the call, journaled, sent in the background.
 
-``DurableLogging.install()`` makes the hook (``hook.py``) hand every ``MlflowClient`` logging
-call aimed at its tracking URI to this object: the call is validated with MLflow's own
-validators, written to the journal (``journal.py``) with one ``os.write`` and returns; a
-background sender (``sender.py``) sends ``log-batch`` requests and records what MLflow
-acknowledged. Whatever a dead kernel left unacknowledged is sent by ``replay_orphans``
+``DurableLogging.install()`` makes the hook (:mod:`trackside.kernel.mlflow_hook`) hand every
+``MlflowClient`` logging call aimed at its tracking URI to this object: the call is validated
+with MLflow's own validators, written to the journal (``records.py``) with one ``os.write`` and
+returns; a background sender (``sender.py``) sends ``log-batch`` requests and records what
+MLflow acknowledged. Whatever a dead kernel left unacknowledged is sent by ``replay_orphans``
 (``%load_ext trackside``) or ``trackside sync`` (``replay.py``).
 
 If the journal cannot be written (disk full, file too large, directory not writable), calls are
@@ -38,9 +38,8 @@ from mlflow.protos.databricks_pb2 import ErrorCode
 from mlflow.tracking.fluent import get_active_model_id
 from mlflow.utils.validation import PARAM_VALIDATION_MSG
 
-from . import hook
-from .intake import Intake, with_kept_note
-from .journal import (
+from .. import mlflow_hook
+from ..journal.records import (
     Entry,
     JournalWriteError,
     JournalWriter,
@@ -51,8 +50,9 @@ from .journal import (
     try_lock,
     unlock,
 )
-from .replay import ReplayReport, default_journal_dir, replay_orphans
-from .sender import DeadLetters, Pump, Sender, make_transport, mlflow_entities
+from ..journal.replay import ReplayReport, default_journal_dir, replay_orphans
+from ..journal.sender import DeadLetters, Pump, Sender, make_transport, mlflow_entities
+from ..journal.validation import Intake, with_kept_note
 
 __all__ = [
     "DurableLogging",
@@ -90,8 +90,8 @@ class DurableLogging:
         self.tracking_uri = tracking_uri or ""
         self.journal_dir = Path(journal_dir) if journal_dir else default_journal_dir()
         self.flush_timeout = flush_timeout
-        self.session = ""
-        self._session_dir: Path | None = None
+        self.journal_name = ""
+        self._kernel_journal: Path | None = None
         self._lock_fd: int | None = None
         self._writer: JournalWriter | None = None
         self._pump: Pump | None = None
@@ -107,8 +107,8 @@ class DurableLogging:
 
     @property
     def journal_path(self) -> Path:
-        """This session's journal directory (segments, ack, owner.json, lock)."""
-        return self._session_dir or self.journal_dir
+        """This kernel journal's directory (segments, ack, owner.json, lock)."""
+        return self._kernel_journal or self.journal_dir
 
     @property
     def dead_letter_path(self) -> Path:
@@ -130,20 +130,20 @@ class DurableLogging:
             transport = make_transport(self.tracking_uri)
             self._intake = Intake(transport.fetch_params)
             try:
-                self._open_session()
+                self._open_kernel_journal()
             except OSError as error:
                 self._start_fallback(error)
-            if self._session_dir is not None and self._writer is not None:
+            if self._kernel_journal is not None and self._writer is not None:
                 self._pump = Pump(
-                    self._session_dir,
+                    self._kernel_journal,
                     transport,
-                    DeadLetters(self.dead_letter_path, self.session, self.tracking_uri),
+                    DeadLetters(self.dead_letter_path, self.journal_name, self.tracking_uri),
                     threading.Event(),
                 )
                 self._sender = Sender(self._pump)
                 self._sender.start()
-            hook.acquire()
-            hook.set_sink(self)
+            mlflow_hook.acquire()
+            mlflow_hook.set_sink(self)
             _active = self
             self._installed = True
             atexit.register(self._at_exit)
@@ -156,8 +156,8 @@ class DurableLogging:
                 return self.backlog() == 0
             ok = self.flush(self.flush_timeout if timeout is None else timeout)
             with _active_lock:
-                hook.set_sink(None)
-                hook.release()
+                mlflow_hook.set_sink(None)
+                mlflow_hook.release()
                 if _active is self:
                     _active = None
             self._installed = False
@@ -172,8 +172,8 @@ class DurableLogging:
                 self._writer.close()
             if self._pump is not None and not (self._sender and self._sender.is_alive()):
                 self._pump.close()
-            if backlog == 0 and self._session_dir is not None:
-                shutil.rmtree(self._session_dir, ignore_errors=True)
+            if backlog == 0 and self._kernel_journal is not None:
+                shutil.rmtree(self._kernel_journal, ignore_errors=True)
             if self._lock_fd is not None:
                 unlock(self._lock_fd)  # from here on, what is left is an orphan to replay
                 self._lock_fd = None
@@ -351,7 +351,7 @@ class DurableLogging:
 
     def _send_now(self, entries: Sequence[Entry]) -> None:
         """Synchronously, with MLflow's own (unhooked) client; MLflow's errors reach the user."""
-        log_batch = hook.original("log_batch")
+        log_batch = mlflow_hook.original("log_batch")
         for (run_id, is_update), group in itertools.groupby(
             entries, key=lambda e: (e.run_id, type(e) is RunUpdate)
         ):
@@ -360,11 +360,11 @@ class DurableLogging:
                 for update in items:
                     assert isinstance(update, RunUpdate)
                     if update.end_time is not None:
-                        hook.original("set_terminated")(
+                        mlflow_hook.original("set_terminated")(
                             self._client, run_id, update.status, update.end_time
                         )
                     else:
-                        hook.original("update_run")(
+                        mlflow_hook.original("update_run")(
                             self._client, run_id, update.status, update.name
                         )
                 continue
@@ -386,12 +386,12 @@ class DurableLogging:
                 stacklevel=4,
             )
 
-    def _open_session(self) -> None:
-        # Build the session under a dot-name and rename it when locked, so that a replayer
-        # never sees (and adopts) a session whose owner is still starting.
+    def _open_kernel_journal(self) -> None:
+        # Build the kernel journal under a dot-name and rename it when locked, so that a replayer
+        # never sees (and adopts) a kernel journal whose owner is still starting.
         self.journal_dir.mkdir(parents=True, exist_ok=True)
-        session = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        building = self.journal_dir / f".{session}"
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        building = self.journal_dir / f".{name}"
         building.mkdir(mode=0o700)
         lock_fd = try_lock(building)
         if lock_fd is None:
@@ -406,14 +406,14 @@ class DurableLogging:
                 "format": 1,
             }
             (building / "owner.json").write_text(json.dumps(owner))
-            final = self.journal_dir / session
+            final = self.journal_dir / name
             building.rename(final)
         except OSError:
             unlock(lock_fd)
             shutil.rmtree(building, ignore_errors=True)
             raise
-        self.session = session
-        self._session_dir = final
+        self.journal_name = name
+        self._kernel_journal = final
         self._lock_fd = lock_fd
         self._writer = JournalWriter(final)
 

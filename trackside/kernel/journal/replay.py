@@ -1,8 +1,8 @@
-"""Replaying orphaned journals: sessions whose owner process is gone.
+"""Replaying orphaned kernel journals: those whose owner process is gone.
 
-A session is an orphan when its ``lock`` file can be flock'ed: the owner holds that lock for its
-whole life and the OS releases it when the process dies, SIGKILL included (the pid and start
-time in ``owner.json`` are for people). The replayer keeps the lock while it works, so two
+A kernel journal is an orphan when its ``lock`` file can be flock'ed: the owner holds that lock
+for its whole life and the OS releases it when the process dies, SIGKILL included (the pid and
+start time in ``owner.json`` are for people). The replayer keeps the lock while it works, so two
 kernels (or a kernel and ``trackside sync``) never replay the same orphan at once.
 """
 
@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .journal import iter_records, read_owner, try_lock, unlock
-from .sender import DeadLetters, Pump, make_transport
+from ..journal.records import iter_records, read_owner, try_lock, unlock
+from ..journal.sender import DeadLetters, Pump, make_transport
 
 
 def default_journal_dir() -> Path:
@@ -34,8 +34,8 @@ def default_journal_dir() -> Path:
 
 
 @dataclass
-class SessionReplay:
-    session: str
+class JournalReplay:
+    journal: str
     tracking_uri: str
     owner_pid: int | None
     sent: int = 0
@@ -49,26 +49,26 @@ class SessionReplay:
 class ReplayReport:
     journal_dir: Path
     dead_letter_path: Path
-    sessions: list[SessionReplay] = field(default_factory=list)
-    busy: int = 0  # sessions locked by a live kernel or another replayer
+    journals: list[JournalReplay] = field(default_factory=list)
+    busy: int = 0  # kernel journals locked by a live kernel or another replayer
     other_servers: int = 0  # orphans recorded for another tracking URI (left alone)
 
     @property
     def sent(self) -> int:
-        return sum(s.sent for s in self.sessions)
+        return sum(s.sent for s in self.journals)
 
     @property
     def dead_lettered(self) -> int:
-        return sum(s.dead_lettered for s in self.sessions)
+        return sum(s.dead_lettered for s in self.journals)
 
     @property
     def remaining(self) -> int:
-        return sum(s.remaining for s in self.sessions)
+        return sum(s.remaining for s in self.journals)
 
     @property
     def ok(self) -> bool:
         """Every orphan fully delivered: nothing left, nothing dead-lettered, no errors."""
-        return all(s.remaining == 0 and s.dead_lettered == 0 and not s.error for s in self.sessions)
+        return all(s.remaining == 0 and s.dead_lettered == 0 and not s.error for s in self.journals)
 
     def summary(self) -> str:
         elsewhere = (
@@ -76,19 +76,19 @@ class ReplayReport:
             if self.other_servers
             else ""
         )
-        if not self.sessions:
+        if not self.journals:
             return (
                 f"trackside: no orphaned journals in {self.journal_dir}"
                 f" ({self.busy} in use{elsewhere})"
             )
         lines = [
-            f"trackside: {len(self.sessions)} orphaned journal(s) in {self.journal_dir}:"
+            f"trackside: {len(self.journals)} orphaned journal(s) in {self.journal_dir}:"
             f" {self.sent} entries sent, {self.remaining} left, {self.dead_lettered}"
             f" dead-lettered ({self.busy} in use by running kernels{elsewhere})"
         ]
-        for s in self.sessions:
+        for s in self.journals:
             line = (
-                f"  {s.session} (pid {s.owner_pid}) -> {s.tracking_uri}: sent {s.sent},"
+                f"  {s.journal} (pid {s.owner_pid}) -> {s.tracking_uri}: sent {s.sent},"
                 f" left {s.remaining}, dead-lettered {s.dead_lettered}"
             )
             if s.corrupt_bytes:
@@ -123,42 +123,42 @@ def replay_orphans(
     except FileNotFoundError:
         return report
     for name in names:
-        session_dir = journal_dir / name
-        if name.startswith(".") or not session_dir.is_dir():
+        kernel_journal = journal_dir / name
+        if name.startswith(".") or not kernel_journal.is_dir():
             continue
-        lock_fd = try_lock(session_dir)
+        lock_fd = try_lock(kernel_journal)
         if lock_fd is None:
             report.busy += 1
             continue
         try:
-            recorded = read_owner(session_dir).get("tracking_uri")
+            recorded = read_owner(kernel_journal).get("tracking_uri")
             if tracking_uri and not redirect and recorded and recorded != tracking_uri:
                 report.other_servers += 1
                 continue
             target = tracking_uri if redirect else None
-            report.sessions.append(
-                _replay_session(session_dir, target, report.dead_letter_path, deadline)
+            report.journals.append(
+                _replay_journal(kernel_journal, target, report.dead_letter_path, deadline)
             )
         finally:
             unlock(lock_fd)
     return report
 
 
-def _replay_session(
-    session_dir: Path, tracking_uri: str | None, dead_letter_path: Path, deadline: float
-) -> SessionReplay:
-    owner = read_owner(session_dir)
+def _replay_journal(
+    kernel_journal: Path, tracking_uri: str | None, dead_letter_path: Path, deadline: float
+) -> JournalReplay:
+    owner = read_owner(kernel_journal)
     uri = tracking_uri or str(owner.get("tracking_uri") or "")
     pid = owner.get("pid")
-    result = SessionReplay(session_dir.name, uri, pid if isinstance(pid, int) else None)
+    result = JournalReplay(kernel_journal.name, uri, pid if isinstance(pid, int) else None)
     if not uri:
         result.error = "no tracking URI recorded in owner.json; pass one"
     else:
         try:
             pump = Pump(
-                session_dir,
+                kernel_journal,
                 make_transport(uri),
-                DeadLetters(dead_letter_path, session_dir.name, uri),
+                DeadLetters(dead_letter_path, kernel_journal.name, uri),
                 threading.Event(),
                 backoff_cap=5.0,
             )
@@ -179,9 +179,9 @@ def _replay_session(
             result.corrupt_bytes = pump.progress.corrupt_bytes
             if pump.progress.last_error and not (pump.reader.exhausted and pump.idle()):
                 result.error = pump.progress.last_error
-    from .journal import read_ack
+    from ..journal.records import read_ack
 
-    result.remaining = sum(1 for _ in iter_records(session_dir, read_ack(session_dir)))
+    result.remaining = sum(1 for _ in iter_records(kernel_journal, read_ack(kernel_journal)))
     if result.remaining == 0 and not result.error:
-        shutil.rmtree(session_dir, ignore_errors=True)
+        shutil.rmtree(kernel_journal, ignore_errors=True)
     return result

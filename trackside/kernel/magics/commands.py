@@ -11,9 +11,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .cellmagic import check_experiment_name, options_from_args, run_cell_magic
-from .session import Session
-from .summary import open_bundle
+from ..magics.cell import check_experiment_name, options_from_args, run_cell_magic
+from ..magics.summary import open_bundle
+from ..state import TracksideState
 
 LINE_USAGE = """\
 %mlflow experiment [NAME]     set the active experiment (created if needed); no NAME: show it
@@ -43,11 +43,11 @@ def _on_off(subcommand: str, rest: str) -> bool:
 
 @magics_class
 class TracksideMagics(Magics):
-    """Magics bound to one :class:`~trackside.kernel.session.Session`."""
+    """Magics bound to one :class:`~trackside.kernel.state.TracksideState`."""
 
-    def __init__(self, shell: Any, session: Session) -> None:
+    def __init__(self, shell: Any, state: TracksideState) -> None:
         super().__init__(shell)
-        self.session = session
+        self.state = state
         self._subcommands: dict[str, Callable[[str], None]] = {
             "experiment": self._experiment,
             "status": self._status,
@@ -79,7 +79,7 @@ class TracksideMagics(Magics):
         the notebook, cell and git commit, and ends the run FINISHED, FAILED or KILLED."""
         __tracebackhide__ = True
         args = parse_argstring(self.mlflow_cell, line)
-        run_cell_magic(self.session, options_from_args(args), line, cell)
+        run_cell_magic(self.state, options_from_args(args), line, cell)
 
     # ------------------------------------------------------------------ %mlflow
 
@@ -130,28 +130,28 @@ class TracksideMagics(Magics):
     def _status(self, rest: str) -> None:
         if rest:
             raise UsageError("expected: %mlflow status")
-        from .status import status_lines
+        from ..magics.status import status_lines
 
-        print("\n".join(status_lines(self.session)))
+        print("\n".join(status_lines(self.state)))
 
     def _autolog(self, rest: str) -> None:
         on = _on_off("autolog", rest)
-        self.session.set_autolog(on)
-        self.session.settings.autolog = on
+        self.state.set_autolog(on)
+        self.state.settings.autolog = on
         print(f"MLflow autologging {'on' if on else 'off'}")
 
     def _track(self, rest: str) -> None:
         on = _on_off("track", rest)
-        session = self.session
-        session.tracked = on
-        if on and session.settings.autolog and not session.autolog_on:
+        state = self.state
+        state.tracked = on
+        if on and state.settings.autolog and not state.autolog_on:
             try:
-                session.set_autolog(True)
+                state.set_autolog(True)
             except Exception as error:
                 print(f"trackside: mlflow.autolog() failed ({error!r}); capture still on")
-        elif not on and session.autolog_on:
-            session.set_autolog(False)
-        autolog = "on" if session.autolog_on else "off"
+        elif not on and state.autolog_on:
+            state.set_autolog(False)
+        autolog = "on" if state.autolog_on else "off"
         print(f"tracking this notebook: {'on' if on else 'off'} (autolog {autolog})")
 
     def _end(self, rest: str) -> None:
@@ -165,7 +165,7 @@ class TracksideMagics(Magics):
             print("no active run")
             return
         mlflow.end_run(status)
-        self.session.last_run = (run.info.run_id, run.info.experiment_id)
+        self.state.last_run = (run.info.run_id, run.info.experiment_id)
         print(f"ended run {run.info.run_id} ({status})")
 
     def _open(self, rest: str) -> None:
@@ -178,7 +178,7 @@ class TracksideMagics(Magics):
             raise UsageError("expected: %mlflow open [RUN_ID]")
         if words:
             try:
-                run = self.session.client().get_run(words[0])
+                run = self.state.client().get_run(words[0])
             except MlflowException as error:
                 raise UsageError(
                     f"%mlflow open {words[0]}: no such run ({error.message})"
@@ -188,8 +188,8 @@ class TracksideMagics(Magics):
             active = mlflow.active_run()
             if active is not None:
                 target = (active.info.run_id, active.info.experiment_id)
-            elif self.session.last_run is not None:
-                target = self.session.last_run
+            elif self.state.last_run is not None:
+                target = self.state.last_run
             else:
                 raise UsageError("%mlflow open: no active run and no earlier run in this kernel")
         display(open_bundle(*target), raw=True)
@@ -206,35 +206,35 @@ class TracksideMagics(Magics):
         if words:
             if not words[0].strip():
                 raise UsageError("%mlflow notebook: the path is empty")
-            self.session.notebook = words[0]
-        print(f"notebook: {self.session.notebook_path() or 'unknown'}")
+            self.state.notebook = words[0]
+        print(f"notebook: {self.state.notebook_path() or 'unknown'}")
 
     def _sync(self, rest: str) -> None:
         if rest:
             raise UsageError("expected: %mlflow sync")
-        session = self.session
-        timeout = session.settings.sync_timeout
+        state = self.state
+        timeout = state.settings.sync_timeout
         lines = []
-        if session.durable is None:
+        if state.durable is None:
             lines.append("durable logging is off: MLflow calls went to the server directly")
         else:
-            before = session.durable.backlog()
-            done = session.durable.flush(timeout)
-            after = session.durable.backlog()
+            before = state.durable.backlog()
+            done = state.durable.flush(timeout)
+            after = state.durable.backlog()
             sent = max(before - after, 0)
             if done:
                 lines.append(f"synced: {sent} journal entries sent, nothing waiting")
             else:
                 lines.append(
                     f"trackside: sync incomplete after {timeout:g}s: {sent} entries sent,"
-                    f" {after} still waiting in {session.durable.journal_path}"
+                    f" {after} still waiting in {state.durable.journal_path}"
                 )
-        if not session.uploads.wait(timeout):
-            lines.append(f"{session.uploads.pending} cell-source uploads still running")
+        if not state.uploads.wait(timeout):
+            lines.append(f"{state.uploads.pending} cell-source uploads still running")
         print("\n".join(lines))
 
     def _config(self, rest: str) -> None:
-        settings = self.session.settings
+        settings = self.state.settings
         key, _, value = rest.partition(" ")
         values = settings.as_dict()
         if not key:
@@ -249,8 +249,8 @@ class TracksideMagics(Magics):
             new = settings.set(key, value)
         except ValueError as error:
             raise UsageError(f"%mlflow config {key}: {error}") from None
-        if key == "autolog" and self.session.tracked and new != self.session.autolog_on:
-            self.session.set_autolog(new)
+        if key == "autolog" and self.state.tracked and new != self.state.autolog_on:
+            self.state.set_autolog(new)
         print(f"{key} = {_show(new)}")
 
 

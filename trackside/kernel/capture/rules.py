@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .settings import CaptureSettings
+from ..capture.settings import CaptureSettings
 
 _NOT_LITERAL = object()
 _MISSING = object()

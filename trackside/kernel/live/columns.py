@@ -1,7 +1,7 @@
 """Tee points as wire columns (:mod:`trackside.wire` holds the schema, the encoding
 and the decimation).
 
-Pure functions, no kernel state: :mod:`trackside.kernel.stream` calls them from its
+Pure functions, no kernel state: :mod:`trackside.kernel.live.comm_stream` calls them from its
 sender thread (never from the logging thread), and tests call them directly.
 """
 
@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..wire import Columns
+from ...wire import Columns
 
 
 class PointLike(Protocol):
-    """What the stream reads from a tee point (``trackside.kernel.tee.MetricPoint``)."""
+    """What the stream reads from a feed point (:class:`trackside.kernel.live.feed.MetricPoint`)."""
 
     run_id: str
     key: str

@@ -1,11 +1,11 @@
 """The append-only journal: one record per logged entry, on disk before the logging call returns.
 
-Layout of one session (one kernel's ``DurableLogging``), under the journal directory::
+Layout of one kernel journal (one kernel's ``DurableLogging``), under the journal directory::
 
-    <session>/owner.json        pid, process start time, host, tracking URI, created (ms)
-    <session>/lock              flock'ed by the owner for its whole life (orphan = lockable)
-    <session>/ack               last acknowledged sequence number: <Q seq><I crc32(seq)>
-    <session>/seg-000001.tsj    segments: 16-byte header, then records
+    <kernel journal>/owner.json        pid, process start time, host, tracking URI, created (ms)
+    <kernel journal>/lock              flock'ed by the owner for its whole life (orphan = lockable)
+    <kernel journal>/ack               last acknowledged sequence number: <Q seq><I crc32(seq)>
+    <kernel journal>/seg-000001.tsj    segments: 16-byte header, then records
 
 Segment header: ``b"TSJOURN1"`` + ``<Q first_seq>``. Record (little-endian)::
 
@@ -155,10 +155,10 @@ def segment_name(number: int) -> str:
     return f"seg-{number:06d}.tsj"
 
 
-def list_segments(session_dir: Path) -> list[int]:
+def list_segments(kernel_journal: Path) -> list[int]:
     numbers = []
     with contextlib.suppress(FileNotFoundError):
-        for name in os.listdir(session_dir):
+        for name in os.listdir(kernel_journal):
             match = _SEGMENT_RE.match(name)
             if match:
                 numbers.append(int(match.group(1)))
@@ -168,10 +168,10 @@ def list_segments(session_dir: Path) -> list[int]:
 # --- acknowledgements ---------------------------------------------------------------------
 
 
-def read_ack(session_dir: Path) -> int:
+def read_ack(kernel_journal: Path) -> int:
     """Highest sequence number MLflow acknowledged (or dead-lettered); 0 if none or unreadable."""
     try:
-        data = (session_dir / "ack").read_bytes()
+        data = (kernel_journal / "ack").read_bytes()
         seq, crc = ACK.unpack_from(data)
     except (OSError, struct.error):
         return 0
@@ -181,9 +181,9 @@ def read_ack(session_dir: Path) -> int:
 class AckFile:
     """``ack`` written in place with one ``pwrite`` (12 bytes) per acknowledged batch."""
 
-    def __init__(self, session_dir: Path) -> None:
-        self.value = read_ack(session_dir)
-        self._fd = os.open(session_dir / "ack", os.O_RDWR | os.O_CREAT, 0o600)
+    def __init__(self, kernel_journal: Path) -> None:
+        self.value = read_ack(kernel_journal)
+        self._fd = os.open(kernel_journal / "ack", os.O_RDWR | os.O_CREAT, 0o600)
 
     def write(self, seq: int) -> None:
         if seq <= self.value:
@@ -199,10 +199,10 @@ class AckFile:
 # --- ownership ------------------------------------------------------------------------------
 
 
-def try_lock(session_dir: Path) -> int | None:
-    """An fd holding the session's exclusive flock, or None if another process holds it."""
+def try_lock(kernel_journal: Path) -> int | None:
+    """An fd holding the kernel journal's exclusive flock, or None if another process holds it."""
     try:
-        fd = os.open(session_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(kernel_journal / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         return None
     try:
@@ -220,9 +220,9 @@ def unlock(fd: int) -> None:
         os.close(fd)
 
 
-def read_owner(session_dir: Path) -> dict[str, object]:
+def read_owner(kernel_journal: Path) -> dict[str, object]:
     try:
-        return dict(json.loads((session_dir / "owner.json").read_text()))
+        return dict(json.loads((kernel_journal / "owner.json").read_text()))
     except (OSError, ValueError):
         return {}
 
@@ -231,15 +231,15 @@ def read_owner(session_dir: Path) -> dict[str, object]:
 
 
 class JournalWriter:
-    """Appends records to the session's current segment; thread-safe."""
+    """Appends records to the kernel journal's current segment; thread-safe."""
 
-    def __init__(self, session_dir: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
-        self.session_dir = session_dir
+    def __init__(self, kernel_journal: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.kernel_journal = kernel_journal
         self.segment_bytes = segment_bytes
         self._lock = threading.Lock()
-        segments = list_segments(session_dir)
+        segments = list_segments(kernel_journal)
         self.segment = segments[-1] if segments else 0
-        self.next_seq = read_ack(session_dir) + 1
+        self.next_seq = read_ack(kernel_journal) + 1
         self._fd = -1
         self._size = 0
         self._broken = True  # open a fresh segment on first append
@@ -276,7 +276,7 @@ class JournalWriter:
                 os.close(self._fd)
             self._fd = -1
         self.segment += 1
-        path = self.session_dir / segment_name(self.segment)
+        path = self.kernel_journal / segment_name(self.segment)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
         except OSError as error:
@@ -324,11 +324,11 @@ class ReadBatch:
 
 
 class JournalReader:
-    """Reads a session's records in order, segment after segment, from where it stopped."""
+    """Reads a kernel journal's records in order, segment after segment, from where it stopped."""
 
-    def __init__(self, session_dir: Path, after_seq: int = 0) -> None:
-        self.session_dir = session_dir
-        segments = list_segments(session_dir)
+    def __init__(self, kernel_journal: Path, after_seq: int = 0) -> None:
+        self.kernel_journal = kernel_journal
+        segments = list_segments(kernel_journal)
         self.segment = segments[0] if segments else 1
         self.offset = SEGMENT_HEADER.size
         self.last_seq = after_seq
@@ -343,7 +343,7 @@ class JournalReader:
         size = max_bytes
         while True:
             # Look for a later segment BEFORE reading: if one exists, this one is complete.
-            later = [n for n in list_segments(self.session_dir) if n > self.segment]
+            later = [n for n in list_segments(self.kernel_journal) if n > self.segment]
             data = self._pread(size)
             got, used, bad = decode_records(data)
             for seq, entry in got:
@@ -369,7 +369,7 @@ class JournalReader:
 
     def _pread(self, size: int) -> bytes:
         if self._fd < 0:
-            path = self.session_dir / segment_name(self.segment)
+            path = self.kernel_journal / segment_name(self.segment)
             try:
                 self._fd = os.open(path, os.O_RDONLY)
             except FileNotFoundError:
@@ -391,9 +391,9 @@ class JournalReader:
         self._fd = -1
 
 
-def iter_records(session_dir: Path, after_seq: int = 0) -> Iterator[tuple[int, Entry]]:
-    """Every intact record of a finished session with seq > after_seq, in order."""
-    reader = JournalReader(session_dir, after_seq)
+def iter_records(kernel_journal: Path, after_seq: int = 0) -> Iterator[tuple[int, Entry]]:
+    """Every intact record of a finished kernel journal with seq > after_seq, in order."""
+    reader = JournalReader(kernel_journal, after_seq)
     try:
         while not reader.exhausted:
             yield from reader.read(final=True).records

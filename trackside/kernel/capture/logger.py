@@ -1,6 +1,6 @@
 """Log captured values into a run without overriding what the user logged.
 
-Keys a run already has are known from three places: the live tee (every metric logged in
+Keys a run already has are known from three places: the metric feed (every metric logged in
 this process, whichever API logged it), what auto-capture logged itself, and one
 ``MlflowClient.get_run`` per run (after asking the durable layer to flush), bounded by a
 timeout so that an unreachable server never stalls the kernel.
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .warn import notice
+from ..notices import notice
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-class Recorder:
+class CaptureLogger:
     """Per-process knowledge of run keys, and the one place that logs captured values."""
 
     MAX_LATEST = 200
@@ -45,7 +45,7 @@ class Recorder:
         self._lock = threading.Lock()
         #: run ids that received metrics since :meth:`take_used_runs` was last called
         self._used: dict[str, None] = {}
-        #: True while subscribed to the tee (then every metric key of this process is known)
+        #: True while listening to the metric feed (then every metric key of this process is known)
         self.listening = False
 
     # -------------------------------------------------------------------- knowledge
@@ -58,7 +58,7 @@ class Recorder:
         return keys
 
     def on_points(self, points: Any) -> None:
-        """Tee subscriber: one ``MetricPoint`` or an iterable of them. Must stay cheap."""
+        """Metric feed subscriber: one ``MetricPoint`` or an iterable of them. Must stay cheap."""
         if hasattr(points, "run_id"):
             points = (points,)
         for point in points:
@@ -93,7 +93,7 @@ class Recorder:
         keys = self._run(run_id)
         if keys.fetched:
             return keys
-        # a run this process created: the tee saw its metrics, the durable layer its params
+        # a run this process created: the feed saw its metrics, the durable layer its params
         local = _durable_params(run_id) if fresh and self.listening else None
         if local is not None:
             keys.params.update(local)
@@ -181,7 +181,7 @@ class Recorder:
 def _durable_params(run_id: str) -> set[str] | None:
     """Param keys the durable layer knows for ``run_id`` (it sees every explicit call)."""
     try:
-        from .durable import active
+        from ..journal.durable import active
 
         durable = active()
         known = getattr(durable, "known_params", None) if durable is not None else None

@@ -7,10 +7,10 @@
   exponential backoff until shutdown. Other 4xx answers with an MLflow error body go to the
   dead-letter file with a one-line warning; later batches go on. A 4xx that is not from MLflow
   (wrong URL) keeps everything in the journal and is retried slowly, with one warning.
-- Acknowledged progress is a sequence number in the session's ``ack`` file, written after each
-  window of records; replays resend only what is after it. Resending is harmless: MLflow's SQL
-  store skips a metric row identical in (key, timestamp, step, value, is_nan) — NaN included —
-  and params with the same value; tags are upserts.
+- Acknowledged progress is a sequence number in the kernel journal's ``ack`` file, written after
+  each window of records; replays resend only what is after it. Resending is harmless: MLflow's
+  SQL store skips a metric row identical in (key, timestamp, step, value, is_nan) — NaN included
+  — and params with the same value; tags are upserts.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .journal import (
+from ..journal.records import (
     AckFile,
     Entry,
     JournalReader,
@@ -372,9 +372,9 @@ def make_transport(tracking_uri: str) -> Transport:
 class DeadLetters:
     """JSON lines (one request each, with the error) appended to a shared file."""
 
-    def __init__(self, path: Path, session: str, tracking_uri: str) -> None:
+    def __init__(self, path: Path, journal_name: str, tracking_uri: str) -> None:
         self.path = path
-        self.session = session
+        self.journal_name = journal_name
         self.tracking_uri = tracking_uri
         self.count = 0
 
@@ -387,7 +387,7 @@ class DeadLetters:
             entries = 1
         line = {
             "time_ms": int(time.time() * 1000),
-            "session": self.session,
+            "journal": self.journal_name,
             "tracking_uri": self.tracking_uri,
             "http_status": error.status,
             "error_code": error.error_code,
@@ -422,23 +422,23 @@ class Progress:
 
 
 class Pump:
-    """Reads a session's journal after its ack, sends it, records the ack. Not a thread."""
+    """Reads a kernel journal after its ack, sends it, records the ack. Not a thread."""
 
     def __init__(
         self,
-        session_dir: Path,
+        kernel_journal: Path,
         transport: Transport,
         dead_letters: DeadLetters,
         stop: threading.Event,
         backoff_cap: float = 30.0,
     ) -> None:
-        self.session_dir = session_dir
+        self.kernel_journal = kernel_journal
         self.transport = transport
         self.dead_letters = dead_letters
         self.stop = stop
         self.backoff_cap = backoff_cap
-        self.ack = AckFile(session_dir)
-        self.reader = JournalReader(session_dir, self.ack.value)
+        self.ack = AckFile(kernel_journal)
+        self.reader = JournalReader(kernel_journal, self.ack.value)
         self.progress = Progress()
         self.changed = threading.Condition()
         self._finished: list[tuple[int, int]] = []
@@ -524,7 +524,7 @@ class Pump:
         for number, last_seq in self._finished:
             if last_seq <= self.ack.value:
                 with contextlib.suppress(FileNotFoundError):
-                    (self.session_dir / segment_name(number)).unlink()
+                    (self.kernel_journal / segment_name(number)).unlink()
             else:
                 keep.append((number, last_seq))
         self._finished = keep
@@ -549,7 +549,7 @@ def _split(request: Request) -> list[Batch]:
 
 
 class Sender(threading.Thread):
-    """Background thread of a live session: keeps pumping until stopped."""
+    """Background thread of a live kernel journal: keeps pumping until stopped."""
 
     def __init__(self, pump: Pump, idle: float = 0.05) -> None:
         super().__init__(name="trackside-sender", daemon=True)

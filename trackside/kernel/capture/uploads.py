@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from .warn import notice
+from ..notices import notice
 
 
 class Uploads:
