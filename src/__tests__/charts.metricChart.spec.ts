@@ -60,6 +60,17 @@ class FakePlotly implements IPlotly {
   }
 }
 
+/**
+ * Set an input's value as the browser does for a user, past React's value
+ * tracker (which would otherwise see no change).
+ */
+function setNativeValue(input: HTMLInputElement, value: string): void {
+  Object.getOwnPropertyDescriptor(
+    HTMLInputElement.prototype,
+    'value'
+  )!.set!.call(input, value);
+}
+
 function points(from: number, to: number) {
   const steps = Float64Array.from({ length: to - from }, (_, i) => from + i);
   return {
@@ -171,24 +182,29 @@ describe('MetricChart', () => {
     flushFrame();
     await waitFor(() => plotly.count('newPlot') === 1);
     await chart.drawn();
+    // The toolbar is React: it renders after the attach, and its controls
+    // take bubbling events with values set as a user's would be.
+    await waitFor(
+      () => chart.node.querySelector('.jp-Trackside-ChartLog') !== null
+    );
     const log = chart.node.querySelector<HTMLButtonElement>(
       '.jp-Trackside-ChartLog'
     )!;
     expect(log.getAttribute('aria-pressed')).toBe('false');
     log.click();
-    expect(log.getAttribute('aria-pressed')).toBe('true');
     expect(chart.options.logY).toBe(true);
+    await waitFor(() => log.getAttribute('aria-pressed') === 'true');
     const select = chart.node.querySelector<HTMLSelectElement>(
       '.jp-Trackside-ChartXAxis'
     )!;
     select.value = 'relative';
-    select.dispatchEvent(new Event('change'));
+    select.dispatchEvent(new Event('change', { bubbles: true }));
     expect(chart.options.xAxis).toBe('relative');
     const smoothing = chart.node.querySelector<HTMLInputElement>(
       '.jp-Trackside-ChartSmoothing'
     )!;
-    smoothing.value = '0.5';
-    smoothing.dispatchEvent(new Event('input'));
+    setNativeValue(smoothing, '0.5');
+    smoothing.dispatchEvent(new Event('input', { bubbles: true }));
     expect(chart.options.smoothing).toBe(0.5);
     await waitFor(() => plotly.count('react') >= 1);
     await chart.drawn();
