@@ -49,7 +49,7 @@ export function addCommands(
   app: JupyterFrontEnd,
   options: ICommandsOptions
 ): IDisposable {
-  const { model, panelId, trans } = options;
+  const { connection, refresh, panelId, trans } = options;
   const disposables = new DisposableSet();
 
   disposables.add(
@@ -62,7 +62,7 @@ export function addCommands(
         app.shell.activateById(panelId);
         const { experimentId, runId } = args;
         if (typeof experimentId === 'string' && typeof runId === 'string') {
-          model.revealRun(experimentId, runId);
+          connection.revealRun(experimentId, runId);
         }
       }
     })
@@ -75,12 +75,12 @@ export function addCommands(
       icon: refreshIcon,
       describedBy: Private.describedBy(trans),
       execute: async () => {
-        if (!model.isActive) {
-          // Showing the panel activates the model, which refreshes it.
+        if (!connection.isActive) {
+          // Showing the panel activates it, which refreshes the runs.
           app.shell.activateById(panelId);
           return;
         }
-        await model.refresh();
+        await refresh();
       }
     })
   );
@@ -93,9 +93,13 @@ export function addCommands(
  */
 export interface ICommandsOptions {
   /**
-   * The panel model.
+   * The panel's connection (visibility, navigation).
    */
-  model: TracksideModel;
+  connection: TracksideModel;
+  /**
+   * Refresh what the panel shows (the runs model's `refresh`).
+   */
+  refresh: () => Promise<void>;
   /**
    * The DOM id of the panel widget.
    */

@@ -1,6 +1,6 @@
 import { Normalize } from '../services/normalize';
 import { IRun } from '../tokens';
-import { CompareData } from '../widgets/compareData';
+import { CompareData } from '../panels/compare/data';
 
 const XSS = '<img src=x onerror=alert(1)>';
 

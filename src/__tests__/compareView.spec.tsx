@@ -1,14 +1,14 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import * as React from 'react';
 import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
 import { Normalize } from '../services/normalize';
-import { ITracksideService } from '../tokens';
-import { chartSpecs } from '../widgets/compareCharts';
-import { CompareView } from '../widgets/compareView';
-import { waitFor } from './fakeServer';
+import { IExperiment, ITracksideService } from '../tokens';
+import { CompareBody } from '../panels/compare/body';
+import { chartSpecs } from '../panels/compare/charts';
+import { CompareModel } from '../panels/compare/model';
+import { BackfillScheduler } from '../stream/backfill';
+import { sleep, waitFor } from './fakeServer';
 import { inView } from './inView';
 
 /**
@@ -86,6 +86,7 @@ describe('CompareView', () => {
   let model: TracksideModel;
   let widget: Widget;
   let store: SeriesStore;
+  let backfill: BackfillScheduler;
 
   beforeEach(async () => {
     mockPlotly.calls.length = 0;
@@ -102,20 +103,23 @@ describe('CompareView', () => {
       getMetricHistoryArrow: () => new Promise<never>(() => undefined)
     } as unknown as ITracksideService;
     store = new SeriesStore();
+    backfill = new BackfillScheduler({ store, client: service, debounce: 0 });
     model = new TracksideModel({ service });
     model.showCompare(['a', 'b', 'c', 'gone']);
     await render();
   });
 
   async function render(): Promise<void> {
-    widget = ReactWidget.create(
-      <CompareView
-        model={model}
-        runIds={['a', 'b', 'c', 'gone']}
-        services={{ store, translator: nullTranslator }}
-        trans={nullTranslator.load('jupyterlab_trackside')}
-      />
-    );
+    widget = new CompareBody({
+      model: new CompareModel({
+        connection: model,
+        runIds: ['a', 'b', 'c', 'gone'],
+        store,
+        backfill
+      }),
+      services: { translator: nullTranslator },
+      translator: nullTranslator
+    });
     Widget.attach(widget, document.body);
     await waitFor(
       () => widget.node.querySelector('.jp-Trackside-CompareTable') !== null
@@ -125,6 +129,7 @@ describe('CompareView', () => {
   afterEach(() => {
     widget.dispose();
     model.dispose();
+    backfill.dispose();
     store.dispose();
   });
 
@@ -253,6 +258,48 @@ describe('CompareView', () => {
     )!;
     back.click();
     expect(model.view).toEqual({ kind: 'list' });
+  });
+});
+
+describe('CompareModel', () => {
+  const service = {
+    getRun: async (id: string) => {
+      if (id === 'gone') {
+        throw new Error(`Run '${id}' not found`);
+      }
+      return (RUNS as Record<string, unknown>)[id];
+    }
+  } as unknown as ITracksideService;
+
+  it('loads the runs in the order asked and reports the failures', async () => {
+    const connection = new TracksideModel({ service });
+    const model = new CompareModel({
+      connection,
+      runIds: ['c', 'gone', 'a'],
+      experiments: () => [{ experiment_id: '1', name: 'mnist' } as IExperiment]
+    });
+    expect(model.runs).toBeNull();
+    await waitFor(() => model.runs !== null);
+    expect(model.runs?.map(run => run.info.run_id)).toEqual(['c', 'a']);
+    expect(model.failures).toEqual([
+      { runId: 'gone', message: "Run 'gone' not found" }
+    ]);
+    expect(model.experimentName('1')).toBe('mnist');
+    expect(model.experimentName('2')).toBeNull();
+    model.dispose();
+    connection.dispose();
+  });
+
+  it('emits nothing once disposed', async () => {
+    const connection = new TracksideModel({ service });
+    const model = new CompareModel({ connection, runIds: ['a'] });
+    let emissions = 0;
+    model.changed.connect(() => emissions++);
+    model.dispose();
+    await sleep(10);
+    expect(emissions).toBe(0);
+    expect(model.runs).toBeNull();
+    connection.dispose();
   });
 });
 

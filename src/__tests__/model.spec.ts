@@ -1,5 +1,6 @@
 import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
+import { RunsModel } from '../panels/runs/model';
 import { TracksideClient } from '../services/client';
 import {
   FakeServer,
@@ -35,18 +36,21 @@ const UNAVAILABLE = {
   message: 'MLflow is down'
 };
 
-describe('TracksideModel', () => {
+describe('RunsModel', () => {
   let server: FakeServer;
-  let model: TracksideModel;
+  let model: RunsModel;
 
   function createModel(
-    options: Partial<TracksideModel.IOptions> = {}
-  ): TracksideModel {
-    return new TracksideModel({
+    options: Partial<Omit<RunsModel.IOptions, 'connection'>> & {
+      isActive?: boolean;
+    } = {}
+  ): RunsModel {
+    const { isActive, ...rest } = options;
+    const connection = new TracksideModel({
       service: new TracksideClient({ serverSettings: server.serverSettings }),
-      isActive: true,
-      ...options
+      isActive: isActive ?? true
     });
+    return new RunsModel({ connection, ...rest });
   }
 
   beforeEach(() => {
@@ -57,21 +61,24 @@ describe('TracksideModel', () => {
 
   afterEach(() => {
     model.dispose();
+    model.connection.dispose();
   });
 
   it('loads the status and the experiments, newest first', async () => {
     model = createModel();
     const statuses: unknown[] = [];
     const lists: unknown[] = [];
-    model.statusChanged.connect((_, status) => statuses.push(status));
+    model.connection.statusChanged.connect((_, status) =>
+      statuses.push(status)
+    );
     model.experimentsChanged.connect((_, list) => lists.push(list));
 
     await model.refresh();
 
-    expect(model.status?.mode).toBe('embedded');
-    expect(model.status?.healthy).toBe(true);
+    expect(model.connection.status?.mode).toBe('embedded');
+    expect(model.connection.status?.healthy).toBe(true);
     expect(model.experiments?.map(e => e.name)).toEqual(['newer', 'older']);
-    expect(model.error).toBeNull();
+    expect(model.connection.error).toBeNull();
     expect(statuses).toHaveLength(1);
     expect(lists).toHaveLength(1);
     const search = server.requestsTo('mlflow/experiments/search');
@@ -87,7 +94,7 @@ describe('TracksideModel', () => {
     await model.refresh();
     let emissions = 0;
     model.experimentsChanged.connect(() => emissions++);
-    model.statusChanged.connect(() => emissions++);
+    model.connection.statusChanged.connect(() => emissions++);
     await model.refresh();
     expect(emissions).toBe(0);
   });
@@ -132,10 +139,10 @@ describe('TracksideModel', () => {
   it('goes from ok to error to recovered', async () => {
     model = createModel();
     const errors: (TracksideModel.IError | null)[] = [];
-    model.errorChanged.connect((_, error) => errors.push(error));
+    model.connection.errorChanged.connect((_, error) => errors.push(error));
 
     await model.refresh();
-    expect(model.error).toBeNull();
+    expect(model.connection.error).toBeNull();
 
     const healthy = server.handler;
     server.handler = request =>
@@ -143,7 +150,7 @@ describe('TracksideModel', () => {
         ? json(HEALTHY_STATUS)
         : json(UNAVAILABLE, 502);
     await model.refresh();
-    expect(model.error).toEqual({
+    expect(model.connection.error).toEqual({
       kind: 'unreachable',
       status: 502,
       errorCode: 'TRACKSIDE_BACKEND_UNAVAILABLE',
@@ -154,7 +161,7 @@ describe('TracksideModel', () => {
 
     server.handler = healthy;
     await model.refresh();
-    expect(model.error).toBeNull();
+    expect(model.connection.error).toBeNull();
     expect(errors.map(e => e?.status ?? null)).toEqual([502, null]);
   });
 
@@ -164,9 +171,9 @@ describe('TracksideModel', () => {
       throw new TypeError('Failed to fetch');
     };
     await model.refresh();
-    expect(model.error?.kind).toBe('unreachable');
-    expect(model.error?.status).toBe(0);
-    expect(model.status).toBeNull();
+    expect(model.connection.error?.kind).toBe('unreachable');
+    expect(model.connection.error?.status).toBe(0);
+    expect(model.connection.status).toBeNull();
   });
 
   it('keeps polling with backoff and recovers by itself', async () => {
@@ -180,9 +187,11 @@ describe('TracksideModel', () => {
       return healthy(request);
     };
     model = createModel({ refreshInterval: 10 });
-    await waitFor(() => model.error !== null);
-    expect(model.error?.kind).toBe('unreachable');
-    await waitFor(() => model.error === null && model.experiments !== null);
+    await waitFor(() => model.connection.error !== null);
+    expect(model.connection.error?.kind).toBe('unreachable');
+    await waitFor(
+      () => model.connection.error === null && model.experiments !== null
+    );
     expect(failures).toBe(2);
     expect(model.experiments).toHaveLength(2);
   });
@@ -199,8 +208,8 @@ describe('TracksideModel', () => {
         : json(UNAVAILABLE, 502);
     model = createModel();
     await model.refresh();
-    expect(model.status?.state).toBe('starting');
-    expect(model.error).toBeNull();
+    expect(model.connection.status?.state).toBe('starting');
+    expect(model.connection.error).toBeNull();
     expect(server.requestsTo('mlflow/experiments/search')).toHaveLength(0);
   });
 
@@ -214,8 +223,10 @@ describe('TracksideModel', () => {
       });
     model = createModel();
     await model.refresh();
-    expect(model.error?.kind).toBe('unreachable');
-    expect(model.error?.message).toBe('mlflow server exited with code 1');
+    expect(model.connection.error?.kind).toBe('unreachable');
+    expect(model.connection.error?.message).toBe(
+      'mlflow server exited with code 1'
+    );
   });
 
   it('refreshes at once when points stream in for a run it has not loaded', async () => {
@@ -278,11 +289,11 @@ describe('TracksideModel', () => {
     await model.refresh();
     expect(server.requests).toHaveLength(0);
 
-    model.isActive = true;
+    model.connection.isActive = true;
     await waitFor(() => model.experiments !== null);
     expect(server.requestsTo('status').length).toBeGreaterThan(0);
 
-    model.isActive = false;
+    model.connection.isActive = false;
     await sleep(30);
     const count = server.requests.length;
     await sleep(100);
@@ -309,9 +320,9 @@ describe('TracksideModel', () => {
   it('disposes idempotently and emits nothing afterwards', async () => {
     model = createModel({ refreshInterval: 10 });
     let emissions = 0;
-    model.statusChanged.connect(() => emissions++);
+    model.connection.statusChanged.connect(() => emissions++);
     model.experimentsChanged.connect(() => emissions++);
-    model.errorChanged.connect(() => emissions++);
+    model.connection.errorChanged.connect(() => emissions++);
     model.runsChanged.connect(() => emissions++);
 
     model.dispose();
@@ -333,7 +344,7 @@ describe('TracksideModel', () => {
       });
     model = createModel();
     let emissions = 0;
-    model.statusChanged.connect(() => emissions++);
+    model.connection.statusChanged.connect(() => emissions++);
     const refreshed = model.refresh();
     await waitFor(() => server.requests.length === 1);
     model.dispose();
@@ -341,6 +352,96 @@ describe('TracksideModel', () => {
     await refreshed;
     await sleep(10);
     expect(emissions).toBe(0);
-    expect(model.status).toBeNull();
+    expect(model.connection.status).toBeNull();
+  });
+});
+
+describe('TracksideModel', () => {
+  const service = {
+    status: async () => HEALTHY_STATUS
+  } as unknown as TracksideClient;
+
+  it('navigates between the list, a run and a comparison', () => {
+    const connection = new TracksideModel({ service });
+    const views: TracksideModel.View[] = [];
+    connection.viewChanged.connect((_, view) => views.push(view));
+    connection.showRun('2', 'r1');
+    connection.showRun('2', 'r1');
+    connection.showCompare(['r1', 'r2']);
+    connection.showList();
+    expect(views).toEqual([
+      { kind: 'run', experimentId: '2', runId: 'r1' },
+      { kind: 'compare', runIds: ['r1', 'r2'] },
+      { kind: 'list' }
+    ]);
+    connection.dispose();
+  });
+
+  it('clears its signals when disposed', async () => {
+    const connection = new TracksideModel({ service });
+    let emissions = 0;
+    connection.viewChanged.connect(() => emissions++);
+    connection.activeChanged.connect(() => emissions++);
+    connection.statusChanged.connect(() => emissions++);
+    connection.dispose();
+    connection.dispose();
+    connection.showRun('2', 'r1');
+    connection.isActive = true;
+    expect(await connection.updateStatus()).toBe(false);
+    expect(emissions).toBe(0);
+    expect(connection.view).toEqual({ kind: 'list' });
+  });
+});
+
+describe('RunsModel and the connection', () => {
+  let server: FakeServer;
+  let connection: TracksideModel;
+  let model: RunsModel;
+
+  beforeEach(() => {
+    server = new FakeServer(
+      healthyBackend({ experiments: EXPERIMENTS, runs: RUNS })
+    );
+    connection = new TracksideModel({
+      service: new TracksideClient({ serverSettings: server.serverSettings })
+    });
+    model = new RunsModel({ connection });
+  });
+
+  afterEach(() => {
+    model.dispose();
+    connection.dispose();
+  });
+
+  it('refreshes when the panel is shown and stands by while hidden', async () => {
+    await sleep(50);
+    expect(server.requests).toHaveLength(0);
+    connection.isActive = true;
+    await waitFor(() => model.experiments !== null);
+    connection.isActive = false;
+    const count = server.requests.length;
+    await model.refresh();
+    expect(server.requests.length).toBe(count);
+  });
+
+  it('expands the experiment of a run shown in detail', async () => {
+    connection.isActive = true;
+    connection.showRun('2', 'r1');
+    expect(model.isExpanded('2')).toBe(true);
+    await waitFor(() => model.runs('2')?.isLoading === false);
+    expect(model.runs('2')?.runs?.map(r => r.info.run_id)).toEqual(['r1']);
+  });
+
+  it('disconnects from the connection when disposed', async () => {
+    let emissions = 0;
+    model.runsChanged.connect(() => emissions++);
+    model.experimentsChanged.connect(() => emissions++);
+    model.dispose();
+    connection.isActive = true;
+    connection.showRun('2', 'r1');
+    await sleep(50);
+    expect(emissions).toBe(0);
+    expect(model.isExpanded('2')).toBe(false);
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -5,7 +5,8 @@ import { preloadChartLibraries } from '../charts/preload';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
 import { Format } from '../models/format';
-import { TracksidePanel } from '../widgets/panel';
+import { RunsModel } from '../panels/runs/model';
+import { TracksidePanel } from '../panels/sidebar/panel';
 import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
 
 jest.mock('../charts/preload', () => ({ preloadChartLibraries: jest.fn() }));
@@ -54,6 +55,7 @@ const RUNS = {
 describe('TracksidePanel', () => {
   let server: FakeServer;
   let model: TracksideModel;
+  let runs: RunsModel;
   let panel: TracksidePanel;
 
   beforeEach(() => {
@@ -63,8 +65,9 @@ describe('TracksidePanel', () => {
     model = new TracksideModel({
       service: new TracksideClient({ serverSettings: server.serverSettings })
     });
+    runs = new RunsModel({ connection: model });
     panel = new TracksidePanel({
-      model,
+      runs,
       commands: new CommandRegistry(),
       translator: nullTranslator
     });
@@ -72,6 +75,7 @@ describe('TracksidePanel', () => {
 
   afterEach(() => {
     panel.dispose();
+    runs.dispose();
     model.dispose();
   });
 

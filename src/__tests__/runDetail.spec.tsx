@@ -1,14 +1,15 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
-import * as React from 'react';
 import { SeriesStore } from '../models/seriesStore';
 import { TracksideModel } from '../models/tracksideModel';
-import { IArtifactList, IRun, ITracksideService } from '../tokens';
-import { notebookPath } from '../widgets/provenance';
-import { formatBytes, isSystemTag, RunDetail } from '../widgets/runDetail';
-import { waitFor } from './fakeServer';
+import { RunDetailBody } from '../panels/runDetail/body';
+import { RunDetailModel } from '../panels/runDetail/model';
+import { notebookPath } from '../panels/runDetail/provenance';
+import { formatBytes, isSystemTag } from '../panels/runDetail/sections';
+import { BackfillScheduler } from '../stream/backfill';
+import { IArtifactList, IBackfill, IRun, ITracksideService } from '../tokens';
+import { sleep, waitFor } from './fakeServer';
 import { inView } from './inView';
 
 // No canvas in jsdom: a Plotly that records what it is asked to draw.
@@ -32,7 +33,6 @@ jest.mock('../charts/plotly', () => {
 });
 
 const XSS = '<img src=x onerror=alert(1)>';
-const trans = nullTranslator.load('jupyterlab_trackside');
 
 const RUN: IRun = {
   info: {
@@ -90,6 +90,7 @@ describe('RunDetail', () => {
   let commands: CommandRegistry;
   let opened: unknown[];
   let store: SeriesStore;
+  let backfill: BackfillScheduler;
 
   beforeEach(() => {
     drawn.length = 0;
@@ -118,28 +119,29 @@ describe('RunDetail', () => {
       cancelFrame: handle => clearTimeout(handle)
     });
     (globalThis as { notebook?: unknown }).notebook = notebook;
+    // The one backfill of the application, as the stream plugin makes it.
+    backfill = new BackfillScheduler({ store, client: service, debounce: 0 });
   });
 
   afterEach(() => {
     widget?.dispose();
     model.dispose();
+    backfill.dispose();
     store.dispose();
   });
 
   function render(withStore = true): void {
-    widget = ReactWidget.create(
-      <RunDetail
-        model={model}
-        experimentId="1"
-        runId="abc123"
-        services={{
-          store: withStore ? store : null,
-          commands,
-          translator: nullTranslator
-        }}
-        trans={trans}
-      />
-    );
+    widget = new RunDetailBody({
+      model: new RunDetailModel({
+        connection: model,
+        experimentId: '1',
+        runId: 'abc123',
+        store: withStore ? store : null,
+        backfill: withStore ? backfill : null
+      }),
+      services: { commands, translator: nullTranslator },
+      translator: nullTranslator
+    });
     Widget.attach(widget, document.body);
   }
 
@@ -283,6 +285,102 @@ describe('RunDetail', () => {
     }
     expect(widget.node.querySelector('img')).toBeNull();
   }
+});
+
+describe('RunDetailModel', () => {
+  let connection: TracksideModel;
+  let statuses: string[];
+  let calls: number;
+  let requests: string[];
+  let model: RunDetailModel | null;
+
+  function runWith(status: string, latest: number): IRun {
+    return {
+      ...RUN,
+      info: { ...RUN.info, status },
+      data: {
+        ...RUN.data,
+        metrics: [{ key: 'loss', value: latest, step: latest, timestamp: 1 }]
+      }
+    } as IRun;
+  }
+
+  function create(): RunDetailModel {
+    const service = {
+      getRun: async () => {
+        const status = statuses[Math.min(calls, statuses.length - 1)];
+        calls++;
+        return runWith(status, calls);
+      },
+      listArtifacts: async () => ARTIFACTS
+    } as unknown as ITracksideService;
+    connection = new TracksideModel({ service });
+    const backfill: IBackfill = {
+      request: (runId, key) => requests.push(`${runId}/${key}`),
+      isPending: () => false
+    };
+    model = new RunDetailModel({
+      connection,
+      experimentId: '1',
+      runId: 'abc123',
+      backfill,
+      refreshInterval: 10
+    });
+    return model;
+  }
+
+  beforeEach(() => {
+    statuses = ['RUNNING'];
+    calls = 0;
+    requests = [];
+    model = null;
+  });
+
+  afterEach(() => {
+    model?.dispose();
+    connection.dispose();
+  });
+
+  it('refreshes a running run while shown and stops when it ends', async () => {
+    statuses = ['RUNNING', 'RUNNING', 'RUNNING', 'FINISHED'];
+    const model = create();
+    connection.isActive = true;
+    await waitFor(() => model.run?.info.status === 'FINISHED');
+    expect(calls).toBe(4);
+    await sleep(100);
+    expect(calls).toBe(4);
+    // A newer latest value asks for the series' history.
+    expect(requests).toEqual(['abc123/loss', 'abc123/loss', 'abc123/loss']);
+  });
+
+  it('loads once while hidden, and again when shown', async () => {
+    const model = create();
+    await waitFor(() => model.run !== null && model.artifacts !== null);
+    await sleep(100);
+    expect(calls).toBe(1);
+    connection.isActive = true;
+    await waitFor(() => calls >= 3);
+    connection.isActive = false;
+    await sleep(30);
+    const count = calls;
+    await sleep(100);
+    expect(calls).toBe(count);
+  });
+
+  it('stops and emits nothing once disposed', async () => {
+    const model = create();
+    connection.isActive = true;
+    await waitFor(() => model.run !== null);
+    let emissions = 0;
+    model.runChanged.connect(() => emissions++);
+    model.artifactsChanged.connect(() => emissions++);
+    model.dispose();
+    expect(model.isDisposed).toBe(true);
+    const count = calls;
+    await sleep(100);
+    expect(calls).toBeLessThanOrEqual(count + 1);
+    expect(emissions).toBe(0);
+  });
 });
 
 describe('run detail helpers', () => {

@@ -3,7 +3,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
-import { TracksidePanel } from '../widgets/panel';
+import { RunsModel } from '../panels/runs/model';
+import { TracksidePanel } from '../panels/sidebar/panel';
 import { FakeServer, HEALTHY_STATUS, json, waitFor } from './fakeServer';
 
 const COUNT = 10_000;
@@ -75,18 +76,20 @@ function handler(server: FakeServer) {
 
 describe('RunsTable', () => {
   let server: FakeServer;
-  let model: TracksideModel;
+  let model: RunsModel;
   let panel: TracksidePanel;
 
   beforeEach(async () => {
     server = new FakeServer();
     server.handler = handler(server);
-    model = new TracksideModel({
-      service: new TracksideClient({ serverSettings: server.serverSettings }),
+    model = new RunsModel({
+      connection: new TracksideModel({
+        service: new TracksideClient({ serverSettings: server.serverSettings })
+      }),
       runsPerExperiment: COUNT
     });
     panel = new TracksidePanel({
-      model,
+      runs: model,
       commands: new CommandRegistry(),
       translator: nullTranslator
     });
@@ -104,6 +107,7 @@ describe('RunsTable', () => {
   afterEach(() => {
     panel.dispose();
     model.dispose();
+    model.connection.dispose();
   });
 
   const table = () => panel.node.querySelector('[role="table"]')!;
@@ -265,7 +269,10 @@ describe('RunsTable', () => {
       'true'
     );
     compare.click();
-    expect(model.view).toEqual({ kind: 'compare', runIds: ['r0', 'r3'] });
+    expect(model.connection.view).toEqual({
+      kind: 'compare',
+      runIds: ['r0', 'r3']
+    });
   });
 
   it('opens a run from its name', () => {
@@ -274,6 +281,10 @@ describe('RunsTable', () => {
         '[data-run-id="r4"] .jp-Trackside-RunLink'
       )!
       .click();
-    expect(model.view).toEqual({ kind: 'run', experimentId: '7', runId: 'r4' });
+    expect(model.connection.view).toEqual({
+      kind: 'run',
+      experimentId: '7',
+      runId: 'r4'
+    });
   });
 });

@@ -1,7 +1,8 @@
-import { RunsLoader } from '../models/runsLoader';
-import { RunsTableModel } from '../models/runsTableModel';
+import { RunsLoader } from '../panels/runs/loader';
+import { RunsTableModel } from '../panels/runs/tableModel';
 import { Windowing } from '../models/windowing';
 import { TracksideModel } from '../models/tracksideModel';
+import { RunsModel } from '../panels/runs/model';
 import { TracksideRequestError } from '../services/client';
 import { Normalize } from '../services/normalize';
 import { IRun, ITracksideService } from '../tokens';
@@ -387,7 +388,7 @@ describe('RunsLoader', () => {
   });
 });
 
-describe('TracksideModel runs: filter and selection', () => {
+describe('RunsModel: filter and selection', () => {
   const runs = [
     run('a', {
       name: 'good',
@@ -409,16 +410,21 @@ describe('TracksideModel runs: filter and selection', () => {
     })
   ];
   let service: FakeService;
-  let model: TracksideModel;
+  let model: RunsModel;
 
   beforeEach(() => {
     service = new FakeService(runs);
-    model = new TracksideModel({
-      service: service as unknown as ITracksideService,
+    model = new RunsModel({
+      connection: new TracksideModel({
+        service: service as unknown as ITracksideService
+      }),
       runsPerExperiment: 50
     });
   });
-  afterEach(() => model.dispose());
+  afterEach(() => {
+    model.dispose();
+    model.connection.dispose();
+  });
 
   async function expand(): Promise<void> {
     model.setExpanded('1', true);
@@ -466,10 +472,10 @@ describe('TracksideModel runs: filter and selection', () => {
     expect(model.runs('1')?.runs).toBe(before);
     expect(model.runs('1')?.isLoading).toBe(false);
     // The panel-wide error is not touched by a bad filter.
-    expect(model.error).toBeNull();
+    expect(model.connection.error).toBeNull();
 
     // A refresh keeps applying the valid filter.
-    model.isActive = true;
+    model.connection.isActive = true;
     await model.refresh();
     expect(service.searches[service.searches.length - 1].filter).toBe(
       'metrics.rmse < 0.5'
@@ -491,17 +497,17 @@ describe('TracksideModel runs: filter and selection', () => {
 
   it('selects runs across experiments for comparison', () => {
     const emitted: ReadonlyArray<string>[] = [];
-    model.selectionChanged.connect((_, selection) => emitted.push(selection));
-    model.setSelected('a', true);
-    model.setSelected('x-from-another-experiment', true);
-    model.setSelected('a', true);
-    expect(model.selection).toEqual(['a', 'x-from-another-experiment']);
-    expect(model.isSelected('a')).toBe(true);
-    model.setSelected('a', false);
-    expect(model.selection).toEqual(['x-from-another-experiment']);
-    model.clearSelection();
-    model.clearSelection();
-    expect(model.selection).toEqual([]);
+    model.selection.changed.connect((_, selection) => emitted.push(selection));
+    model.selection.set('a', true);
+    model.selection.set('x-from-another-experiment', true);
+    model.selection.set('a', true);
+    expect(model.selection.ids).toEqual(['a', 'x-from-another-experiment']);
+    expect(model.selection.has('a')).toBe(true);
+    model.selection.set('a', false);
+    expect(model.selection.ids).toEqual(['x-from-another-experiment']);
+    model.selection.clear();
+    model.selection.clear();
+    expect(model.selection.ids).toEqual([]);
     expect(emitted).toHaveLength(4);
   });
 

@@ -8,8 +8,9 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { addCommands, CommandIDs } from '../commands';
 import { TracksideModel } from '../models/tracksideModel';
-import { ISeriesStore, ITracksideService } from '../tokens';
-import { TracksidePanel } from '../widgets/panel';
+import { RunsModel } from '../panels/runs/model';
+import { TracksidePanel } from '../panels/sidebar/panel';
+import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-trackside:panel';
 
@@ -27,6 +28,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     ICommandPalette,
     ISeriesStore,
+    IBackfill,
     IThemeManager
   ],
   activate: (
@@ -37,18 +39,25 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     store: ISeriesStore | null,
+    backfill: IBackfill | null,
     themeManager: IThemeManager | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
-    const model = new TracksideModel({ service, store });
+    const connection = new TracksideModel({ service });
+    const runs = new RunsModel({ connection, store });
     const panel = new TracksidePanel({
-      model,
+      runs,
       commands: app.commands,
       translator,
-      runDetail: { store, shell: app.shell, themeManager }
+      services: { store, backfill, shell: app.shell, themeManager }
     });
 
-    addCommands(app, { model, panelId: panel.id, trans });
+    addCommands(app, {
+      connection,
+      refresh: () => runs.refresh(),
+      panelId: panel.id,
+      trans
+    });
 
     app.shell.add(panel, 'right', { rank: 900, type: 'Trackside' });
     if (restorer) {
@@ -64,9 +73,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     if (settingRegistry) {
       const apply = (settings: ISettingRegistry.ISettings): void => {
         const { refreshInterval, runsPerExperiment } = settings.composite;
-        model.refreshInterval =
+        runs.refreshInterval =
           typeof refreshInterval === 'number' ? refreshInterval * 1000 : null;
-        model.runsPerExperiment =
+        runs.runsPerExperiment =
           typeof runsPerExperiment === 'number' ? runsPerExperiment : null;
       };
       settingRegistry

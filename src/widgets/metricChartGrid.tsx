@@ -3,17 +3,18 @@ import { IThemeManager, MainAreaWidget } from '@jupyterlab/apputils';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { MetricChart } from '../charts/metricChart';
-import { BackfillScheduler } from '../stream/backfill';
-import { ISeriesStore, ITracksideService } from '../tokens';
-import { LuminoHost } from './runDetailChart';
+import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
+import { LuminoHost } from './luminoHost';
 
 /**
  * What the charts need beyond the REST client: the series store they draw
- * from, the shell for charts opened in the main area, the theme manager and
- * the translator. Without a store there are no charts.
+ * from and the backfill that loads its history, the shell for charts opened
+ * in the main area, the theme manager and the translator. Without a store
+ * there are no charts.
  */
 export interface IChartServices {
   readonly store?: ISeriesStore | null;
+  readonly backfill?: IBackfill | null;
   readonly shell?: JupyterFrontEnd.IShell | null;
   readonly themeManager?: IThemeManager | null;
   readonly translator: ITranslator;
@@ -35,7 +36,7 @@ export function MetricChartGrid(props: {
   charts: ReadonlyArray<IChartSpec>;
   store: ISeriesStore;
   service: ITracksideService;
-  backfill: BackfillScheduler | null;
+  backfill: IBackfill | null;
   services: IChartServices;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -64,7 +65,7 @@ function createChart(options: {
   spec: IChartSpec;
   store: ISeriesStore;
   service: ITracksideService;
-  backfill: BackfillScheduler | null;
+  backfill: IBackfill | null;
   services: IChartServices;
 }): MetricChart {
   const { spec, store, service, backfill, services } = options;
@@ -76,7 +77,12 @@ function createChart(options: {
     translator: services.translator,
     themeManager: services.themeManager,
     requestBackfill: backfill
-      ? (runId, metricKey) => backfill.request(runId, metricKey)
+      ? (runId, metricKey) =>
+          // A chart that appears loads its history at once.
+          backfill.request(runId, metricKey, {
+            immediate: true,
+            maxPoints: BACKFILL_MAX_POINTS
+          })
       : undefined,
     openInMainArea: services.shell
       ? chart => openChartInMainArea(chart, { store, service, services })
@@ -117,48 +123,6 @@ export function openChartInMainArea(
   services.shell?.add(widget, 'main');
   services.shell?.activateById(widget.id);
   return widget;
-}
-
-/**
- * A backfill scheduler shared by a view's charts (no debounce: a series'
- * history is loaded as soon as its chart appears), disposed with the view.
- */
-export function useBackfill(
-  store: ISeriesStore | null,
-  service: ITracksideService
-): BackfillScheduler | null {
-  // Created during render, so that charts created in the first commit can
-  // already ask for their history.
-  const ref = React.useRef<{
-    scheduler: BackfillScheduler;
-    store: ISeriesStore;
-    service: ITracksideService;
-  } | null>(null);
-  const current = ref.current;
-  if (
-    store &&
-    (!current ||
-      current.store !== store ||
-      current.service !== service ||
-      current.scheduler.isDisposed)
-  ) {
-    current?.scheduler.dispose();
-    ref.current = {
-      scheduler: new BackfillScheduler({
-        store,
-        client: service,
-        debounce: 0,
-        maxPoints: BACKFILL_MAX_POINTS
-      }),
-      store,
-      service
-    };
-  }
-  const scheduler = store ? (ref.current?.scheduler ?? null) : null;
-  React.useEffect(() => {
-    return () => scheduler?.dispose();
-  }, [scheduler]);
-  return scheduler;
 }
 
 /**

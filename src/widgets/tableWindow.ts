@@ -19,7 +19,7 @@ export function useTableWindow(
   tableRef: React.RefObject<HTMLTableElement>,
   bodyRef: React.RefObject<HTMLTableSectionElement>,
   count: number,
-  version: number
+  revision: number
 ): { range: Windowing.IRange; rowHeight: number } {
   const [state, setState] = React.useState(() => ({
     range: Windowing.range({
@@ -93,7 +93,7 @@ export function useTableWindow(
         cancelAnimationFrame(frame);
       }
     };
-  }, [count, version]);
+  }, [count, revision]);
 
   return state;
 }

@@ -1,12 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { TracksideModel } from '../models/tracksideModel';
+import { RunsModel } from './model';
 
 /**
  * The properties of the runs filter.
  */
 export interface IRunsFilterProps {
-  model: TracksideModel;
+  model: RunsModel;
   experimentId: string;
   experimentName: string;
   trans: TranslationBundle;

@@ -1,4 +1,4 @@
-import { IRun, ITracksideService } from '../tokens';
+import { IRun, ITracksideService } from '../../tokens';
 
 /**
  * Loading the runs of an experiment: paging through `runs/search`, and the

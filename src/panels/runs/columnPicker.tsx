@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { RunsTableModel } from '../models/runsTableModel';
-import { useSignalVersion } from './hooks';
+import { RunsTableModel } from './tableModel';
 
 /**
  * The properties of the column picker.
@@ -16,8 +16,18 @@ export interface IColumnPickerProps {
  * loaded runs.
  */
 export function ColumnPicker(props: IColumnPickerProps): JSX.Element {
+  return (
+    <UseSignal signal={props.table.changed}>
+      {() => <ColumnChoices {...props} />}
+    </UseSignal>
+  );
+}
+
+/**
+ * The picker, rendered again when the table model changes.
+ */
+function ColumnChoices(props: IColumnPickerProps): JSX.Element {
   const { table, trans } = props;
-  useSignalVersion(table.changed);
   const { params, metrics } = table.keys;
   const count = table.columns.length;
   const group = (

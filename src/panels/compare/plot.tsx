@@ -1,6 +1,6 @@
 import * as React from 'react';
-import { IPlotly, loadPlotly } from '../charts/plotly';
-import { readChartTheme, ThemeWatcher } from '../charts/theme';
+import { IPlotly, loadPlotly } from '../../charts/plotly';
+import { readChartTheme, ThemeWatcher } from '../../charts/theme';
 
 /**
  * The properties of a comparison plot.

@@ -5,10 +5,10 @@ import {
   UseSignal
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { TracksideModel } from '../models/tracksideModel';
-import { IExperiment } from '../tokens';
-import { Format } from '../models/format';
-import { useIsActive, useNow } from './hooks';
+import { RunsModel } from './model';
+import { IExperiment } from '../../tokens';
+import { Format } from '../../models/format';
+import { useNow } from '../../widgets/hooks';
 import { ColumnPicker } from './columnPicker';
 import { RunsFilter } from './runsFilter';
 import { RunsTable } from './runsTable';
@@ -22,7 +22,7 @@ const RELATIVE_TIME_PERIOD = 30_000;
  * The properties of the experiment list.
  */
 export interface IExperimentListProps {
-  model: TracksideModel;
+  model: RunsModel;
   experiments: ReadonlyArray<IExperiment>;
   trans: TranslationBundle;
 }
@@ -34,7 +34,7 @@ export function ExperimentList(props: IExperimentListProps): JSX.Element {
   const { model, experiments, trans } = props;
   return (
     <>
-      <UseSignal signal={model.selectionChanged}>
+      <UseSignal signal={model.selection.changed}>
         {() => <SelectionBar model={model} trans={trans} />}
       </UseSignal>
       <ul
@@ -59,11 +59,11 @@ export function ExperimentList(props: IExperimentListProps): JSX.Element {
  * button, shown once a run is selected.
  */
 function SelectionBar(props: {
-  model: TracksideModel;
+  model: RunsModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, trans } = props;
-  const selection = model.selection;
+  const selection = model.selection.ids;
   if (selection.length === 0) {
     return null;
   }
@@ -82,7 +82,7 @@ function SelectionBar(props: {
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-accept jp-Trackside-CompareButton"
-          onClick={() => model.showCompare(selection)}
+          onClick={() => model.connection.showCompare(selection)}
         >
           {trans.__('Compare (%1)', selection.length)}
         </button>
@@ -90,7 +90,7 @@ function SelectionBar(props: {
       <button
         type="button"
         className="jp-Button jp-mod-styled jp-mod-reject jp-Trackside-ClearSelection"
-        onClick={() => model.clearSelection()}
+        onClick={() => model.selection.clear()}
       >
         {trans.__('Clear')}
       </button>
@@ -102,7 +102,7 @@ function SelectionBar(props: {
  * One experiment: a disclosure button and, when expanded, its runs.
  */
 function ExperimentItem(props: {
-  model: TracksideModel;
+  model: RunsModel;
   experiment: IExperiment;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -170,12 +170,32 @@ function ExperimentItem(props: {
  */
 function ExperimentUpdated(props: {
   id: string;
-  model: TracksideModel;
+  model: RunsModel;
   time: number;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { id, model, time, trans } = props;
-  const now = useNow(useIsActive(model), RELATIVE_TIME_PERIOD);
+  const { model } = props;
+  return (
+    <UseSignal
+      signal={model.connection.activeChanged}
+      initialArgs={model.connection.isActive}
+    >
+      {(_, isActive) => <UpdatedTime {...props} isActive={isActive ?? false} />}
+    </UseSignal>
+  );
+}
+
+/**
+ * The relative time, ticking while `isActive`.
+ */
+function UpdatedTime(props: {
+  id: string;
+  time: number;
+  isActive: boolean;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { id, time, isActive, trans } = props;
+  const now = useNow(isActive, RELATIVE_TIME_PERIOD);
   return (
     <time
       id={id}
@@ -193,7 +213,7 @@ function ExperimentUpdated(props: {
  * the table and the run count.
  */
 function ExperimentRuns(props: {
-  model: TracksideModel;
+  model: RunsModel;
   experiment: IExperiment;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -239,14 +259,14 @@ function ExperimentRuns(props: {
         </p>
       ) : (
         <>
-          <UseSignal signal={model.activeChanged}>
+          <UseSignal signal={model.connection.activeChanged}>
             {() => (
               <RunsTable
                 model={model}
                 table={table}
                 experimentId={id}
                 label={trans.__('Runs of %1', name)}
-                isLive={model.isActive}
+                isLive={model.connection.isActive}
                 isBusy={state?.isLoading}
                 trans={trans}
               />

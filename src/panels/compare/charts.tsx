@@ -1,13 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { IRun, ITracksideService } from '../tokens';
-import { Format } from '../models/format';
+import { IBackfill, IRun, ISeriesStore, ITracksideService } from '../../tokens';
+import { Format } from '../../models/format';
 import {
   IChartServices,
   IChartSpec,
-  MetricChartGrid,
-  useBackfill
-} from './metricChartGrid';
+  MetricChartGrid
+} from '../../widgets/metricChartGrid';
 
 /**
  * The metric curves of compared runs: one chart per metric key with every
@@ -15,18 +14,18 @@ import {
  */
 export function CompareCharts(props: {
   runs: ReadonlyArray<IRun>;
+  store: ISeriesStore;
+  backfill: IBackfill | null;
   service: ITracksideService;
   services: IChartServices;
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const { runs, service, services, trans } = props;
-  const store = services.store ?? null;
-  const backfill = useBackfill(store, service);
+  const { runs, store, backfill, service, services, trans } = props;
   const charts = React.useMemo(
-    () => chartSpecs(runs, (runId: string) => store?.keys(runId) ?? []),
+    () => chartSpecs(runs, (runId: string) => store.keys(runId)),
     [runs, store]
   );
-  if (!store || charts.length === 0) {
+  if (charts.length === 0) {
     return null;
   }
   return (

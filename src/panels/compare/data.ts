@@ -1,5 +1,5 @@
-import { escapePlotlyText } from '../charts/plotly';
-import { IRun } from '../tokens';
+import { escapePlotlyText } from '../../charts/plotly';
+import { IRun } from '../../tokens';
 
 /**
  * The data of the run comparison (pure functions, no DOM): the side-by-side

@@ -3,8 +3,8 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
-import { IRun } from '../tokens';
-import { DetailSection } from './detailSection';
+import { IRun } from '../../tokens';
+import { DetailSection } from '../../widgets/detailSection';
 
 /**
  * Tag keys Trackside's kernel side sets to say where a run came from.

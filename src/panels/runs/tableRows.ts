@@ -1,216 +1,11 @@
-import { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
-import { IRun } from '../tokens';
+import { IRun } from '../../tokens';
 
 /**
- * The view state of the runs table of one experiment: sorting, the chosen
- * param and metric columns, collapsed parent runs, and the rows that result
- * (nested runs under their parent). No DOM.
- *
- * The runs come from the panel model (`setRuns`); the rows are computed on
- * demand and cached until the runs or the view state change.
+ * The rows of a runs table, computed from the runs and the view state (pure
+ * functions, no DOM): the columns, the sortable values, nesting under parent
+ * runs and sorting.
  */
-export class RunsTableModel implements IDisposable {
-  /**
-   * Create a runs table model.
-   */
-  constructor(options: RunsTableModel.IOptions = {}) {
-    this._now = options.now ?? Date.now;
-  }
-
-  /**
-   * Emitted when the rows, the columns or the sort change.
-   */
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  /**
-   * The runs, in the order they were loaded.
-   */
-  get runs(): ReadonlyArray<IRun> {
-    return this._runs;
-  }
-
-  /**
-   * The current sort; `null` keeps the loaded order (most recent first).
-   */
-  get sort(): RunsTableModel.ISort | null {
-    return this._sort;
-  }
-
-  /**
-   * The chosen param and metric columns, in the order they were chosen.
-   */
-  get columns(): ReadonlyArray<RunsTableModel.ColumnId> {
-    return this._columns;
-  }
-
-  /**
-   * The param and metric keys seen in the loaded runs, sorted.
-   */
-  get keys(): RunsTableModel.IKeys {
-    if (this._keys === null) {
-      this._keys = Private.collectKeys(this._runs);
-    }
-    return this._keys;
-  }
-
-  /**
-   * The rows: top-level runs sorted, each followed by its (sorted) child
-   * runs unless collapsed.
-   */
-  get rows(): ReadonlyArray<RunsTableModel.IRow> {
-    if (this._rows === null) {
-      this._rows = Private.buildRows(
-        this._runs,
-        this._sort,
-        this._collapsed,
-        this._now()
-      );
-    }
-    return this._rows;
-  }
-
-  /**
-   * Whether the model is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /**
-   * Set the runs.
-   */
-  setRuns(runs: ReadonlyArray<IRun>): void {
-    if (this.isDisposed || runs === this._runs) {
-      return;
-    }
-    this._runs = runs;
-    this._keys = null;
-    this._invalidate();
-  }
-
-  /**
-   * Sort by a column, or keep the loaded order with `null`.
-   */
-  setSort(sort: RunsTableModel.ISort | null): void {
-    if (
-      this.isDisposed ||
-      (sort?.column === this._sort?.column &&
-        sort?.direction === this._sort?.direction)
-    ) {
-      return;
-    }
-    this._sort = sort ? { ...sort } : null;
-    this._invalidate();
-  }
-
-  /**
-   * Sort by a column (the header click): ascending first, then descending,
-   * then ascending again.
-   */
-  toggleSort(column: RunsTableModel.ColumnId): void {
-    const current = this._sort;
-    this.setSort({
-      column,
-      direction:
-        current?.column === column && current.direction === 'ascending'
-          ? 'descending'
-          : 'ascending'
-    });
-  }
-
-  /**
-   * Whether a param or metric column is shown.
-   */
-  hasColumn(column: RunsTableModel.ColumnId): boolean {
-    return this._columns.includes(column);
-  }
-
-  /**
-   * Show or hide a param or metric column.
-   */
-  setColumn(column: RunsTableModel.ColumnId, shown: boolean): void {
-    if (this.isDisposed || this.hasColumn(column) === shown) {
-      return;
-    }
-    if (!RunsTableModel.parseColumn(column)) {
-      return;
-    }
-    this._columns = shown
-      ? [...this._columns, column]
-      : this._columns.filter(c => c !== column);
-    if (!shown && this._sort?.column === column) {
-      this._sort = null;
-      this._rows = null;
-    }
-    this._changed.emit(undefined);
-  }
-
-  /**
-   * Whether the child runs of a parent run are hidden.
-   */
-  isCollapsed(runId: string): boolean {
-    return this._collapsed.has(runId);
-  }
-
-  /**
-   * Hide or show the child runs of a parent run.
-   */
-  setCollapsed(runId: string, collapsed: boolean): void {
-    if (this.isDisposed || this.isCollapsed(runId) === collapsed) {
-      return;
-    }
-    if (collapsed) {
-      this._collapsed.add(runId);
-    } else {
-      this._collapsed.delete(runId);
-    }
-    this._invalidate();
-  }
-
-  /**
-   * Dispose the model.
-   */
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    Signal.clearData(this);
-  }
-
-  private _invalidate(): void {
-    this._rows = null;
-    this._changed.emit(undefined);
-  }
-
-  private _now: () => number;
-  private _isDisposed = false;
-  private _runs: ReadonlyArray<IRun> = [];
-  private _sort: RunsTableModel.ISort | null = null;
-  private _columns: ReadonlyArray<RunsTableModel.ColumnId> = [];
-  private _collapsed = new Set<string>();
-  private _keys: RunsTableModel.IKeys | null = null;
-  private _rows: ReadonlyArray<RunsTableModel.IRow> | null = null;
-  private _changed = new Signal<this, void>(this);
-}
-
-/**
- * A namespace for `RunsTableModel` statics.
- */
-export namespace RunsTableModel {
-  /**
-   * The options to create a runs table model.
-   */
-  export interface IOptions {
-    /**
-     * The clock used for the duration of running runs (tests).
-     */
-    now?: () => number;
-  }
-
+export namespace TableRows {
   /**
    * A column: a fixed one, or `param:<key>` / `metric:<key>`.
    */
@@ -352,8 +147,8 @@ export namespace RunsTableModel {
     a: string | number,
     b: string | number
   ): number {
-    const x = typeof a === 'string' ? Private.numeric(a) : a;
-    const y = typeof b === 'string' ? Private.numeric(b) : b;
+    const x = typeof a === 'string' ? numeric(a) : a;
+    const y = typeof b === 'string' ? numeric(b) : b;
     if (typeof x === 'number' && typeof y === 'number') {
       return x < y ? -1 : x > y ? 1 : 0;
     }
@@ -363,11 +158,12 @@ export namespace RunsTableModel {
     if (typeof y === 'number') {
       return 1;
     }
-    return Private.collator.compare(x, y);
+    return collator.compare(x, y);
   }
-}
 
-namespace Private {
+  /**
+   * Natural, case-insensitive order of keys and strings.
+   */
   export const collator = new Intl.Collator(undefined, {
     numeric: true,
     sensitivity: 'base'
@@ -388,7 +184,7 @@ namespace Private {
   /**
    * The sorted param and metric keys of runs.
    */
-  export function collectKeys(runs: ReadonlyArray<IRun>): RunsTableModel.IKeys {
+  export function collectKeys(runs: ReadonlyArray<IRun>): IKeys {
     const params = new Set<string>();
     const metrics = new Set<string>();
     for (const run of runs) {
@@ -411,16 +207,16 @@ namespace Private {
    */
   export function buildRows(
     runs: ReadonlyArray<IRun>,
-    sort: RunsTableModel.ISort | null,
+    sort: ISort | null,
     collapsed: ReadonlySet<string>,
     now: number
-  ): RunsTableModel.IRow[] {
+  ): IRow[] {
     const ids = new Set(runs.map(run => run.info.run_id));
     const children = new Map<string, IRun[]>();
     const roots: IRun[] = [];
     const parents = new Map<string, string | null>();
     for (const run of runs) {
-      const parent = RunsTableModel.parentId(run);
+      const parent = parentId(run);
       parents.set(run.info.run_id, parent);
       if (parent !== null && parent !== run.info.run_id && ids.has(parent)) {
         const siblings = children.get(parent);
@@ -435,7 +231,7 @@ namespace Private {
     }
 
     const order = sorter(sort, now);
-    const rows: RunsTableModel.IRow[] = [];
+    const rows: IRow[] = [];
     const visited = new Set<string>();
     const visit = (run: IRun, depth: number): void => {
       const id = run.info.run_id;
@@ -486,7 +282,7 @@ namespace Private {
    * directions).
    */
   export function sorter(
-    sort: RunsTableModel.ISort | null,
+    sort: ISort | null,
     now: number
   ): (runs: IRun[]) => IRun[] {
     if (sort === null) {
@@ -497,7 +293,7 @@ namespace Private {
       const keyed = runs.map((run, index) => ({
         run,
         index,
-        value: RunsTableModel.value(run, sort.column, now)
+        value: value(run, sort.column, now)
       }));
       keyed.sort((a, b) => {
         if (a.value === null || b.value === null) {
@@ -507,10 +303,7 @@ namespace Private {
               ? 1
               : -1;
         }
-        return (
-          sign * RunsTableModel.compareValues(a.value, b.value) ||
-          a.index - b.index
-        );
+        return sign * compareValues(a.value, b.value) || a.index - b.index;
       });
       return keyed.map(item => item.run);
     };

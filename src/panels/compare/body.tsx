@@ -1,0 +1,160 @@
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretLeftIcon,
+  ReactWidget,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { IChartServices } from '../../widgets/metricChartGrid';
+import { CompareCharts } from './charts';
+import { CompareModel } from './model';
+import { CompareTable } from './table';
+
+/**
+ * The body of a comparison: renders the model once its runs are loaded. It
+ * owns (and disposes) the model.
+ */
+export class CompareBody extends ReactWidget {
+  /**
+   * Create the body.
+   */
+  constructor(options: CompareBody.IOptions) {
+    super();
+    this.model = options.model;
+    this._services = options.services;
+    this._trans = options.translator.load('jupyterlab_trackside');
+    this.addClass('jp-Trackside-CompareBody');
+  }
+
+  /**
+   * The model of the comparison shown.
+   */
+  readonly model: CompareModel;
+
+  /**
+   * Dispose the body and its model.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
+  }
+
+  /**
+   * Render the body.
+   */
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => (
+          <CompareView
+            model={this.model}
+            services={this._services}
+            trans={this._trans}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _services: IChartServices | null;
+  private _trans: TranslationBundle;
+}
+
+/**
+ * A namespace for `CompareBody` statics.
+ */
+export namespace CompareBody {
+  /**
+   * The options to create the body.
+   */
+  export interface IOptions {
+    /**
+     * The model of the comparison (owned by the body).
+     */
+    model: CompareModel;
+    /**
+     * The shell, theme manager and translator of the overlaid curves; no
+     * curves without the model's series store.
+     */
+    services: IChartServices | null;
+    translator: ITranslator;
+  }
+}
+
+/**
+ * The properties of the compare view.
+ */
+export interface ICompareViewProps {
+  model: CompareModel;
+  services?: IChartServices | null;
+  trans: TranslationBundle;
+}
+
+/**
+ * Runs side by side: a table of params and metrics (differences only on
+ * demand, the best value of each metric highlighted, lower or higher is
+ * better chosen per metric), a parallel-coordinates plot of the params
+ * against a chosen metric, a scatter of a param against a metric, and one
+ * chart per metric key with the runs' curves overlaid.
+ *
+ * Run data is rendered as text; the plots get escaped strings only.
+ */
+export function CompareView(props: ICompareViewProps): JSX.Element {
+  const { model, services, trans } = props;
+  const { runIds, runs, failures } = model;
+  return (
+    <section
+      className="jp-Trackside-Compare"
+      aria-label={trans.__('Comparison of %1 runs', runIds.length)}
+    >
+      <div className="jp-Trackside-CompareHeader">
+        <button
+          type="button"
+          className="jp-Trackside-BackButton"
+          onClick={() => model.connection.showList()}
+        >
+          <caretLeftIcon.react tag="span" className="jp-Trackside-BackIcon" />
+          {trans.__('Back to runs')}
+        </button>
+        <h3 className="jp-Trackside-CompareTitle">
+          {trans._n('Compare %1 run', 'Compare %1 runs', runIds.length)}
+        </h3>
+      </div>
+      {failures.length > 0 && (
+        <div className="jp-Trackside-RunsError" role="alert">
+          {trans.__('Some runs could not be loaded:')}
+          <ul>
+            {failures.map(failure => {
+              const text = trans.__('%1: %2', failure.runId, failure.message);
+              return <li key={text}>{text}</li>;
+            })}
+          </ul>
+        </div>
+      )}
+      {runs === null ? (
+        <p className="jp-Trackside-Placeholder">{trans.__('Loading runs…')}</p>
+      ) : runs.length === 0 ? (
+        <p className="jp-Trackside-Placeholder">
+          {trans.__('No runs to compare.')}
+        </p>
+      ) : (
+        <>
+          <CompareTable model={model} runs={runs} trans={trans} />
+          {services && model.store ? (
+            <CompareCharts
+              runs={runs}
+              store={model.store}
+              backfill={model.backfill}
+              service={model.connection.service}
+              services={services}
+              trans={trans}
+            />
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}

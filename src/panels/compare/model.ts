@@ -1,0 +1,175 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import { TracksideModel } from '../../models/tracksideModel';
+import {
+  IBackfill,
+  IExperiment,
+  IRun,
+  ISeriesStore,
+  ITracksideService
+} from '../../tokens';
+
+/**
+ * The model of a comparison: the compared runs, fetched once, and the runs
+ * that could not be loaded. No DOM.
+ */
+export class CompareModel implements IDisposable {
+  /**
+   * Create the model of a comparison; it starts loading at once.
+   */
+  constructor(options: CompareModel.IOptions) {
+    this.runIds = [...options.runIds];
+    this._connection = options.connection;
+    this._service = options.connection.service;
+    this._experiments = options.experiments ?? null;
+    this._store = options.store ?? null;
+    this._backfill = options.backfill ?? null;
+    void this._load();
+  }
+
+  /**
+   * The ids of the compared runs, in the order asked.
+   */
+  readonly runIds: ReadonlyArray<string>;
+
+  /**
+   * Emitted once the runs are loaded.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The connection (navigation) and its service.
+   */
+  get connection(): TracksideModel {
+    return this._connection;
+  }
+
+  /**
+   * The series store for the overlaid curves; `null` for no curves.
+   */
+  get store(): ISeriesStore | null {
+    return this._store;
+  }
+
+  /**
+   * The backfill the curves ask for history; `null` for none.
+   */
+  get backfill(): IBackfill | null {
+    return this._backfill;
+  }
+
+  /**
+   * The runs that could be loaded, in the order asked; `null` while loading.
+   */
+  get runs(): ReadonlyArray<IRun> | null {
+    return this._runs;
+  }
+
+  /**
+   * The runs that could not be loaded, with the reason.
+   */
+  get failures(): ReadonlyArray<CompareModel.IFailure> {
+    return this._failures;
+  }
+
+  /**
+   * Whether the model is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * The name of an experiment, `null` when unknown.
+   */
+  experimentName(experimentId: string): string | null {
+    const experiments = this._experiments?.() ?? [];
+    return (
+      experiments.find(e => e.experiment_id === experimentId)?.name ?? null
+    );
+  }
+
+  /**
+   * Dispose the model.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private async _load(): Promise<void> {
+    const results = await Promise.allSettled(
+      this.runIds.map(id => this._service.getRun(id))
+    );
+    if (this.isDisposed) {
+      return;
+    }
+    const runs: IRun[] = [];
+    const failures: CompareModel.IFailure[] = [];
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') {
+        runs.push(result.value);
+      } else {
+        const reason = result.reason;
+        failures.push({
+          runId: this.runIds[index],
+          message: reason instanceof Error ? reason.message : String(reason)
+        });
+      }
+    });
+    this._runs = runs;
+    this._failures = failures;
+    this._changed.emit(undefined);
+  }
+
+  private _connection: TracksideModel;
+  private _service: ITracksideService;
+  private _experiments: (() => ReadonlyArray<IExperiment> | null) | null;
+  private _store: ISeriesStore | null;
+  private _backfill: IBackfill | null;
+  private _isDisposed = false;
+  private _runs: ReadonlyArray<IRun> | null = null;
+  private _failures: ReadonlyArray<CompareModel.IFailure> = [];
+  private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * A namespace for `CompareModel` statics.
+ */
+export namespace CompareModel {
+  /**
+   * The options to create the model of a comparison.
+   */
+  export interface IOptions {
+    /**
+     * The connection: its service is fetched from.
+     */
+    connection: TracksideModel;
+    runIds: ReadonlyArray<string>;
+    /**
+     * The known experiments, for the names of the runs' experiments.
+     */
+    experiments?: () => ReadonlyArray<IExperiment> | null;
+    /**
+     * The series store for the overlaid curves; no curves without it.
+     */
+    store?: ISeriesStore | null;
+    /**
+     * The shared backfill of the series store.
+     */
+    backfill?: IBackfill | null;
+  }
+
+  /**
+   * A run that could not be loaded.
+   */
+  export interface IFailure {
+    readonly runId: string;
+    readonly message: string;
+  }
+}

@@ -1,0 +1,301 @@
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+import { TracksideModel } from '../../models/tracksideModel';
+import {
+  IArtifactList,
+  IBackfill,
+  IRun,
+  ISeriesStore,
+  ITracksideService
+} from '../../tokens';
+
+/**
+ * The model of one run shown in detail: the run, refreshed while it runs
+ * and the panel is visible, and its artifacts, fetched once. No DOM.
+ *
+ * The run is fetched at once (even with the panel hidden); after that the
+ * poll stands by while the panel is hidden or the run is no longer
+ * running, and showing the panel fetches it once more. A newer latest value
+ * of a metric (a run logged elsewhere, with no kernel stream) asks for a
+ * backfill of its series so that the charts converge.
+ */
+export class RunDetailModel implements IDisposable {
+  /**
+   * Create the model of a run; it starts loading at once.
+   */
+  constructor(options: RunDetailModel.IOptions) {
+    this.runId = options.runId;
+    this.experimentId = options.experimentId;
+    this._connection = options.connection;
+    this._service = options.connection.service;
+    this._store = options.store ?? null;
+    this._backfill = options.backfill ?? null;
+    this._poll = new Poll({
+      auto: true,
+      factory: () => this._fetchRun(),
+      frequency: {
+        interval: options.refreshInterval ?? RunDetailModel.RUNNING_REFRESH,
+        backoff: false
+      },
+      name: 'jupyterlab-trackside:RunDetailModel',
+      standby: () => !this._wantsFetch() || 'when-hidden'
+    });
+    this._connection.activeChanged.connect(this._onActiveChanged, this);
+    void this._fetchArtifacts();
+  }
+
+  /**
+   * The run id.
+   */
+  readonly runId: string;
+
+  /**
+   * The id of the run's experiment.
+   */
+  readonly experimentId: string;
+
+  /**
+   * Emitted when the run or its error changes.
+   */
+  get runChanged(): ISignal<this, void> {
+    return this._runChanged;
+  }
+
+  /**
+   * Emitted when the artifacts or their error change.
+   */
+  get artifactsChanged(): ISignal<this, void> {
+    return this._artifactsChanged;
+  }
+
+  /**
+   * The connection (visibility, navigation).
+   */
+  get connection(): TracksideModel {
+    return this._connection;
+  }
+
+  /**
+   * The series store the charts draw from; `null` for no charts.
+   */
+  get store(): ISeriesStore | null {
+    return this._store;
+  }
+
+  /**
+   * The backfill the charts ask for history; `null` for none.
+   */
+  get backfill(): IBackfill | null {
+    return this._backfill;
+  }
+
+  /**
+   * The run; `null` until loaded.
+   */
+  get run(): IRun | null {
+    return this._run;
+  }
+
+  /**
+   * The error of the last fetch of the run, `null` when it succeeded.
+   */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /**
+   * The artifacts; `null` until loaded.
+   */
+  get artifacts(): IArtifactList | null {
+    return this._artifacts;
+  }
+
+  /**
+   * The error of the artifacts listing, `null` if none.
+   */
+  get artifactsError(): string | null {
+    return this._artifactsError;
+  }
+
+  /**
+   * Whether the run is running.
+   */
+  get isRunning(): boolean {
+    return this._run?.info.status === 'RUNNING';
+  }
+
+  /**
+   * Whether the model is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * The metric keys to chart, sorted: those MLflow holds, and those already
+   * streaming live that it may not hold yet.
+   */
+  metricKeys(): string[] {
+    const run = this._run;
+    if (!run) {
+      return [];
+    }
+    return Array.from(
+      new Set([
+        ...run.data.metrics.map(m => m.key),
+        ...(this._store?.keys(run.info.run_id) ?? [])
+      ])
+    ).sort();
+  }
+
+  /**
+   * Dispose the model and stop refreshing.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._connection.activeChanged.disconnect(this._onActiveChanged, this);
+    this._poll.dispose();
+    this._latest.clear();
+    Signal.clearData(this);
+  }
+
+  /**
+   * Whether the poll should fetch: the first load, once more when the panel
+   * is shown, and while the run runs with the panel visible.
+   */
+  private _wantsFetch(): boolean {
+    return (
+      this._run === null ||
+      this._fetchOnce ||
+      (this._connection.isActive && this.isRunning)
+    );
+  }
+
+  private _onActiveChanged(_: TracksideModel, isActive: boolean): void {
+    if (isActive && this._run !== null) {
+      this._fetchOnce = true;
+      void this._poll.refresh();
+    }
+  }
+
+  /**
+   * Fetch the run. Never rejects: a failure keeps the last run and shows
+   * its error.
+   */
+  private async _fetchRun(): Promise<void> {
+    this._fetchOnce = false;
+    try {
+      const run = await this._service.getRun(this.runId);
+      if (this.isDisposed) {
+        return;
+      }
+      this._run = run;
+      this._error = null;
+      this._requestBackfills(run);
+    } catch (reason) {
+      if (this.isDisposed) {
+        return;
+      }
+      this._error = Private.message(reason);
+    }
+    this._runChanged.emit(undefined);
+  }
+
+  private async _fetchArtifacts(): Promise<void> {
+    try {
+      const list = await this._service.listArtifacts(this.runId);
+      if (this.isDisposed) {
+        return;
+      }
+      this._artifacts = list;
+      this._artifactsError = null;
+    } catch (reason) {
+      if (this.isDisposed) {
+        return;
+      }
+      this._artifacts = null;
+      this._artifactsError = Private.message(reason);
+    }
+    this._artifactsChanged.emit(undefined);
+  }
+
+  /**
+   * Ask for a backfill of every metric whose latest value changed since the
+   * last fetch.
+   */
+  private _requestBackfills(run: IRun): void {
+    for (const metric of run.data.metrics) {
+      const stamp = `${metric.step}|${metric.timestamp}|${metric.value}`;
+      const previous = this._latest.get(metric.key);
+      this._latest.set(metric.key, stamp);
+      if (previous !== undefined && previous !== stamp) {
+        this._backfill?.request(run.info.run_id, metric.key);
+      }
+    }
+  }
+
+  private _connection: TracksideModel;
+  private _service: ITracksideService;
+  private _store: ISeriesStore | null;
+  private _backfill: IBackfill | null;
+  private _poll: Poll;
+  private _isDisposed = false;
+  private _fetchOnce = false;
+  private _run: IRun | null = null;
+  private _error: string | null = null;
+  private _artifacts: IArtifactList | null = null;
+  private _artifactsError: string | null = null;
+  // The latest value of each metric key, as `step|timestamp|value`.
+  private _latest = new Map<string, string>();
+  private _runChanged = new Signal<this, void>(this);
+  private _artifactsChanged = new Signal<this, void>(this);
+}
+
+/**
+ * A namespace for `RunDetailModel` statics.
+ */
+export namespace RunDetailModel {
+  /**
+   * How often a running run is refreshed while the detail is shown (ms).
+   */
+  export const RUNNING_REFRESH = 5000;
+
+  /**
+   * The options to create the model of a run.
+   */
+  export interface IOptions {
+    /**
+     * The connection: its service is fetched from, its `isActive` gates the
+     * refresh.
+     */
+    connection: TracksideModel;
+    experimentId: string;
+    runId: string;
+    /**
+     * The series store for the charts; no charts without it.
+     */
+    store?: ISeriesStore | null;
+    /**
+     * The shared backfill of the series store.
+     */
+    backfill?: IBackfill | null;
+    /**
+     * The refresh interval of a running run (ms); `RUNNING_REFRESH` by
+     * default.
+     */
+    refreshInterval?: number;
+  }
+}
+
+namespace Private {
+  /**
+   * The message of a failure.
+   */
+  export function message(reason: unknown): string {
+    return reason instanceof Error ? reason.message : String(reason);
+  }
+}

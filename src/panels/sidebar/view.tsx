@@ -1,0 +1,140 @@
+import { ITranslator } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Panel, Widget } from '@lumino/widgets';
+import * as React from 'react';
+import { TracksideModel } from '../../models/tracksideModel';
+import { StatusHeader } from '../../widgets/statusHeader';
+import { CompareBody } from '../compare/body';
+import { CompareModel } from '../compare/model';
+import { IRunDetailServices, RunDetailBody } from '../runDetail/body';
+import { RunDetailModel } from '../runDetail/model';
+import { RunsBody } from '../runs/body';
+import { RunsModel } from '../runs/model';
+
+/**
+ * The content of the Trackside panel: the status header, then the view the
+ * connection's navigation asks for — the runs list, one run, or a
+ * comparison. A run or a comparison gets a new model and body each time it
+ * is shown, disposed when the panel navigates away.
+ */
+export class TracksideView extends Panel {
+  /**
+   * Create the view.
+   */
+  constructor(options: TracksideView.IOptions) {
+    super();
+    this._runs = options.runs;
+    this._translator = options.translator;
+    this._services = { ...options.services, translator: options.translator };
+    this.addClass('jp-Trackside-View');
+
+    const connection = this._runs.connection;
+    const trans = options.translator.load('jupyterlab_trackside');
+    this.addWidget(
+      ReactWidget.create(
+        <UseSignal signal={connection.errorChanged}>
+          {() => (
+            <UseSignal signal={connection.statusChanged}>
+              {() => (
+                <StatusHeader
+                  status={connection.status}
+                  error={connection.error}
+                  trans={trans}
+                />
+              )}
+            </UseSignal>
+          )}
+        </UseSignal>
+      )
+    );
+    this.addWidget(
+      new RunsBody({ model: this._runs, translator: options.translator })
+    );
+    connection.viewChanged.connect(this._onViewChanged, this);
+    this._onViewChanged(connection, connection.view);
+  }
+
+  /**
+   * The body of the run or comparison shown; `null` for the runs list.
+   */
+  get feature(): Widget | null {
+    return this._feature;
+  }
+
+  /**
+   * Dispose the view.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._runs.connection.viewChanged.disconnect(this._onViewChanged, this);
+    super.dispose();
+  }
+
+  private _onViewChanged(
+    connection: TracksideModel,
+    view: TracksideModel.View
+  ): void {
+    this._feature?.dispose();
+    this._feature = null;
+    const { store, backfill } = this._services;
+    if (view.kind === 'run') {
+      const model = new RunDetailModel({
+        connection,
+        experimentId: view.experimentId,
+        runId: view.runId,
+        store,
+        backfill
+      });
+      this._feature = new RunDetailBody({
+        model,
+        services: this._services,
+        translator: this._translator
+      });
+    } else if (view.kind === 'compare') {
+      const runs = this._runs;
+      const model = new CompareModel({
+        connection,
+        runIds: view.runIds,
+        experiments: () => runs.experiments,
+        store,
+        backfill
+      });
+      this._feature = new CompareBody({
+        model,
+        services: this._services,
+        translator: this._translator
+      });
+    }
+    if (this._feature) {
+      this.addWidget(this._feature);
+    }
+  }
+
+  private _runs: RunsModel;
+  private _translator: ITranslator;
+  private _services: IRunDetailServices;
+  private _feature: Widget | null = null;
+}
+
+/**
+ * A namespace for `TracksideView` statics.
+ */
+export namespace TracksideView {
+  /**
+   * The options to create the view.
+   */
+  export interface IOptions {
+    /**
+     * The runs model; its connection drives the navigation.
+     */
+    runs: RunsModel;
+    translator: ITranslator;
+    /**
+     * What the run detail and the comparison need (series store, backfill,
+     * commands, shell, theme manager); no charts without a store.
+     */
+    services?: Omit<IRunDetailServices, 'translator'>;
+  }
+}
