@@ -50,7 +50,7 @@ export function LuminoHost(props: {
     return () => observer.disconnect();
   }, [visible]);
 
-  // A layout effect: its cleanup runs before React removes the host node.
+  // A layout effect: the widget is attached before the browser paints.
   React.useLayoutEffect(() => {
     const node = ref.current;
     if (!visible || !node) {
@@ -69,17 +69,9 @@ export function LuminoHost(props: {
     }
     return () => {
       observer?.disconnect();
-      if (widget.isAttached && !widget.isDisposed) {
-        if (widget.node.isConnected) {
-          Widget.detach(widget);
-        } else {
-          // The host is already gone from the document: detach by hand.
-          MessageLoop.sendMessage(widget, Widget.Msg.BeforeDetach);
-          widget.node.remove();
-          MessageLoop.sendMessage(widget, Widget.Msg.AfterDetach);
-        }
-      }
-      widget.dispose();
+      // After React's commit: a widget holding React roots of its own (a
+      // chart toolbar) must not unmount them while React is rendering.
+      queueMicrotask(() => release(widget));
     };
   }, [visible]);
 
@@ -92,4 +84,21 @@ export function LuminoHost(props: {
       ) : null}
     </div>
   );
+}
+
+/**
+ * Detach (from wherever React left it) and dispose a hosted widget.
+ */
+function release(widget: Widget): void {
+  if (widget.isAttached && !widget.isDisposed) {
+    if (widget.node.isConnected) {
+      Widget.detach(widget);
+    } else {
+      // The host is already gone from the document: detach by hand.
+      MessageLoop.sendMessage(widget, Widget.Msg.BeforeDetach);
+      widget.node.remove();
+      MessageLoop.sendMessage(widget, Widget.Msg.AfterDetach);
+    }
+  }
+  widget.dispose();
 }
