@@ -1,5 +1,6 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin } from './plugins/core';
+import { kernelLifecyclesPlugin } from './plugins/kernelLifecycles';
 import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
 import { seriesStorePlugin } from './plugins/seriesStore';
@@ -12,6 +13,7 @@ export * from './tokens';
  */
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
+  kernelLifecyclesPlugin,
   panelPlugin,
   notebookToolbarPlugin,
   seriesStorePlugin,

@@ -1,13 +1,13 @@
-import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
+import { KernelLifecycle, KernelLifecycles } from '../models/kernelLifecycle';
 import { SeriesStore } from '../models/seriesStore';
 import {
   IBackfillRequester,
   METRICS_TARGET,
-  MetricCommChannel,
-  MetricStreamManager
+  MetricCommChannel
 } from '../stream/commChannel';
+import { MetricStreamManager } from '../stream/streamManager';
 import { asCommBuffer, metricStream, seriesRows } from './metricArrow';
 
 type Target = (comm: Kernel.IComm, msg: KernelMessage.ICommOpenMsg) => void;
@@ -111,20 +111,48 @@ class FakeKernel {
   }
 }
 
+/**
+ * A session context: proxies its kernel's status and IOPub signals.
+ */
 class FakeSessionContext {
   constructor(kernel: FakeKernel | null) {
     this.session = { kernel };
+    this._proxy(kernel);
   }
   session: { kernel: FakeKernel | null };
   kernelChanged = new Signal<
     FakeSessionContext,
     { newValue: FakeKernel | null }
   >(this);
+  statusChanged = new Signal<FakeSessionContext, Kernel.Status>(this);
+  iopubMessage = new Signal<FakeSessionContext, KernelMessage.IIOPubMessage>(
+    this
+  );
   disposed = new Signal<FakeSessionContext, void>(this);
   changeKernel(kernel: FakeKernel | null): void {
+    const old = this.session.kernel;
+    old?.statusChanged.disconnect(this._onStatus, this);
+    old?.iopubMessage.disconnect(this._onIOPub, this);
     this.session = { kernel };
+    this._proxy(kernel);
     this.kernelChanged.emit({ newValue: kernel });
   }
+  private _proxy(kernel: FakeKernel | null): void {
+    kernel?.statusChanged.connect(this._onStatus, this);
+    kernel?.iopubMessage.connect(this._onIOPub, this);
+  }
+  private _onStatus(_: FakeKernel, status: Kernel.Status): void {
+    this.statusChanged.emit(status);
+  }
+  private _onIOPub(_: FakeKernel, msg: KernelMessage.IIOPubMessage): void {
+    this.iopubMessage.emit(msg);
+  }
+}
+
+function lifecycleOf(context: FakeSessionContext): KernelLifecycle {
+  return new KernelLifecycle({
+    sessionContext: context as unknown as KernelLifecycle.IContext
+  });
 }
 
 class RecordingBackfill implements IBackfillRequester {
@@ -169,7 +197,7 @@ describe('MetricCommChannel', () => {
 
   function channelFor(context: FakeSessionContext): MetricCommChannel {
     return new MetricCommChannel({
-      sessionContext: context as unknown as ISessionContext,
+      lifecycle: lifecycleOf(context),
       store,
       backfill
     });
@@ -288,6 +316,33 @@ describe('MetricCommChannel', () => {
     channel.dispose();
   });
 
+  it('after a restart whose statuses the page missed: the same as a restart', async () => {
+    const kernel = new FakeKernel('1');
+    const channel = channelFor(new FakeSessionContext(kernel));
+    const status = (session: string) =>
+      kernel.iopubMessage.emit({
+        header: { session, msg_type: 'status' },
+        content: { execution_state: 'idle' }
+      } as unknown as KernelMessage.IIOPubMessage);
+    status('first-process');
+    const comm = kernel.open(1);
+    const m1 = points(1);
+    comm.receive(m1.data, m1.buffers);
+    await channel.processed;
+    expect(backfill.requests).toEqual([]);
+
+    // Only the new process's messages reach the page (seen in CI).
+    status('second-process');
+    expect(backfill.requests).toEqual(['run-a/loss']);
+    expect(kernel.registered).toEqual([METRICS_TARGET, METRICS_TARGET]);
+    const fresh = kernel.open(1, 'comm-new');
+    const n1 = points(1, seriesRows('run-c', 'loss', [0]));
+    fresh.receive(n1.data, n1.buffers);
+    await channel.processed;
+    expect(backfill.requests).toEqual(['run-a/loss', 'run-c/loss']);
+    channel.dispose();
+  });
+
   it('a comm reopened mid-session (hello seq > 1) backfills its first series', async () => {
     const kernel = new FakeKernel('1');
     const channel = channelFor(new FakeSessionContext(kernel));
@@ -391,6 +446,7 @@ describe('MetricStreamManager', () => {
     };
     const manager = new MetricStreamManager({
       tracker: tracker as never,
+      lifecycles: new KernelLifecycles(),
       store,
       backfill
     });

@@ -1,6 +1,7 @@
 import { PageConfig } from '@jupyterlab/coreutils';
 import { Kernel } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
+import { KernelLifecycle } from '../models/kernelLifecycle';
 import { NotebookTracking } from '../notebook/notebookTracking';
 
 /**
@@ -19,6 +20,7 @@ class FakePanel {
       propertyChanged: new Signal<unknown, 'path' | 'name' | 'type'>(this),
       iopubMessage: new Signal<unknown, unknown>(this),
       kernelChanged: new Signal<unknown, unknown>(this),
+      disposed: new Signal<unknown, void>(this),
       session: {
         kernel: {
           status: 'idle',
@@ -76,6 +78,7 @@ class FakePanel {
     propertyChanged: Signal<unknown, 'path' | 'name' | 'type'>;
     iopubMessage: Signal<unknown, unknown>;
     kernelChanged: Signal<unknown, unknown>;
+    disposed: Signal<unknown, void>;
     session: unknown;
   };
   status(status: Kernel.Status): void {
@@ -108,14 +111,19 @@ async function flushPromises(): Promise<void> {
 
 describe('NotebookTracking', () => {
   let panel: FakePanel;
+  let lifecycle: KernelLifecycle;
   let tracking: NotebookTracking;
 
   beforeEach(async () => {
     jest.useFakeTimers();
     PageConfig.setOption('serverRoot', '/srv/root');
     panel = new FakePanel();
+    lifecycle = new KernelLifecycle({
+      sessionContext: panel.sessionContext as any
+    });
     tracking = new NotebookTracking({
       panel: panel as any,
+      lifecycle,
       settings: () => ({ trackByDefault: false, autolog: true })
     });
     await Promise.resolve();
@@ -124,6 +132,7 @@ describe('NotebookTracking', () => {
 
   afterEach(() => {
     tracking.dispose();
+    lifecycle.dispose();
     jest.useRealTimers();
   });
 
@@ -157,54 +166,29 @@ describe('NotebookTracking', () => {
     // Later idles and the settle timer do not load it again.
     panel.status('busy');
     panel.status('idle');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS * 2);
+    jest.advanceTimersByTime(KernelLifecycle.SETTLE_MS * 2);
     expect(panel.loads()).toBe(2);
   });
 
-  it('loads it again after a REST restart that never reports idle', () => {
-    // What the page sees when the REST API restarts a busy kernel: the
-    // connection reconnects and stays 'starting' (its kernel_info reply
-    // status is not tracked).
-    panel.status('restarting');
-    panel.status('autorestarting');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS / 2);
-    panel.status('starting');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS - 1);
-    expect(panel.loads()).toBe(1);
-    jest.advanceTimersByTime(1);
-    expect(panel.loads()).toBe(2);
-  });
-
-  it('loads it again in a new kernel process whose restart statuses were missed', async () => {
-    const advance = async (ms: number) => {
-      await flushPromises();
-      jest.advanceTimersByTime(ms);
-      await flushPromises();
-    };
-    // Seen in CI after a REST restart: no 'restarting' or 'starting'
-    // reached the page, only the new process's busy and idle.
+  it('loads it again in a new kernel process its lifecycle noticed by session id', () => {
+    // The detection rules are tested on KernelLifecycle; here, that
+    // tracking follows them (seen in CI: only the new process's busy/idle).
     panel.statusFrom('first-process', 'busy');
     panel.statusFrom('first-process', 'idle');
-    await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
+    jest.advanceTimersByTime(KernelLifecycle.SETTLE_MS * 2);
     expect(panel.loads()).toBe(1);
-
     panel.statusFrom('second-process', 'busy');
     panel.statusFrom('second-process', 'idle');
-    await advance(NotebookTracking.RESTART_SETTLE_MS);
     expect(panel.loads()).toBe(2);
-    panel.statusFrom('second-process', 'busy');
-    panel.statusFrom('second-process', 'idle');
-    await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
+    jest.advanceTimersByTime(KernelLifecycle.SETTLE_MS * 2);
     expect(panel.loads()).toBe(2);
+  });
 
-    // Messages the Jupyter server makes itself carry its own session id:
-    // taken for a new process once (a harmless extra load), not at every
-    // switch back and forth.
-    for (const session of ['server', 'second-process', 'server']) {
-      panel.statusFrom(session, 'idle');
-      await advance(NotebookTracking.RESTART_SETTLE_MS * 2);
-    }
-    expect(panel.loads()).toBe(3);
+  it('loads it in the kernel the notebook changes to', () => {
+    panel.sessionContext.kernelChanged.emit({ newValue: { id: 'other' } });
+    expect(panel.loads()).toBe(1);
+    jest.advanceTimersByTime(KernelLifecycle.SETTLE_MS);
+    expect(panel.loads()).toBe(2);
   });
 
   it('tries again when the restarting connection drops its request', async () => {
@@ -217,7 +201,7 @@ describe('NotebookTracking', () => {
     for (let i = 0; i < 5; i++) {
       await Promise.resolve();
     }
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    jest.advanceTimersByTime(NotebookTracking.RETRY_AFTER_MS);
     expect(panel.loads()).toBe(3);
     expect(failures).toEqual([]);
   });
@@ -231,11 +215,11 @@ describe('NotebookTracking', () => {
     expect(panel.loads()).toBe(2);
     jest.advanceTimersByTime(NotebookTracking.LOST_AFTER_MS - 1);
     await flushPromises();
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    jest.advanceTimersByTime(NotebookTracking.RETRY_AFTER_MS);
     expect(panel.loads()).toBe(2);
     jest.advanceTimersByTime(1);
     await flushPromises();
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    jest.advanceTimersByTime(NotebookTracking.RETRY_AFTER_MS);
     expect(panel.loads()).toBe(3);
     await flushPromises();
     expect(failures).toEqual([]);
@@ -244,7 +228,7 @@ describe('NotebookTracking', () => {
   it('does not load it in an untracked notebook', () => {
     panel.metadata = { trackside: { tracked: false } };
     panel.status('restarting');
-    jest.advanceTimersByTime(NotebookTracking.RESTART_SETTLE_MS);
+    jest.advanceTimersByTime(KernelLifecycle.SETTLE_MS);
     panel.status('idle');
     expect(panel.loads()).toBe(1);
   });

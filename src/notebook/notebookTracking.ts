@@ -1,9 +1,9 @@
 import { ISessionContext } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { NotebookPanel } from '@jupyterlab/notebook';
-import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
+import { IKernelLifecycle } from '../tokens';
 import { experimentCode, notebookPathCode, trackingCode } from './kernelCode';
 import { IKernelAnswer, runSilently } from './kernelRequest';
 
@@ -28,18 +28,19 @@ export interface ITracksideMetadata {
 
 /**
  * The tracking state of one notebook: remembered in its metadata, applied to
- * its kernel at start, after restarts and after kernel changes. A renamed
- * notebook tells its kernel the new path, which later runs record.
+ * its kernel at start, and to every new kernel process (restart, kernel
+ * change) once its lifecycle says it settled. A renamed notebook tells its
+ * kernel the new path, which later runs record.
  */
 export class NotebookTracking implements IDisposable {
   constructor(options: NotebookTracking.IOptions) {
     this.panel = options.panel;
     this._settings = options.settings;
+    this._lifecycle = options.lifecycle;
+    this._lifecycle.kernelChanged.connect(this._onKernelChanged, this);
+    this._lifecycle.kernelSettled.connect(this._onKernelSettled, this);
     const context = this.panel.sessionContext;
-    context.kernelChanged.connect(this._onKernelChanged, this);
-    context.statusChanged.connect(this._onStatusChanged, this);
     context.propertyChanged.connect(this._onPropertyChanged, this);
-    context.iopubMessage.connect(this._onIOPub, this);
     void context.ready.then(() => {
       this._isReady = true;
       return this._apply();
@@ -114,7 +115,13 @@ export class NotebookTracking implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    window.clearTimeout(this._applyTimer);
+    clearTimeout(this._retryTimer);
+    this._lifecycle.kernelChanged.disconnect(this._onKernelChanged, this);
+    this._lifecycle.kernelSettled.disconnect(this._onKernelSettled, this);
+    this.panel.sessionContext.propertyChanged.disconnect(
+      this._onPropertyChanged,
+      this
+    );
     Signal.clearData(this);
   }
 
@@ -133,11 +140,14 @@ export class NotebookTracking implements IDisposable {
     );
     if (answer && !answer.ok && Private.mayRetry(answer)) {
       // Dropped by a restarting connection, or sent before the server
-      // listened to a new kernel: try again once the kernel settles.
+      // listened to a new kernel: try again in a moment.
       if (this._retries < NotebookTracking.MAX_RETRIES) {
         this._retries += 1;
-        this._pendingApply = true;
-        this._armSettleTimer();
+        clearTimeout(this._retryTimer);
+        this._retryTimer = setTimeout(
+          () => void this._applyToNewKernel(),
+          NotebookTracking.RETRY_AFTER_MS
+        );
       } else {
         this._failed.emit(answer.error ?? '');
       }
@@ -196,79 +206,27 @@ export class NotebookTracking implements IDisposable {
   }
 
   private _onKernelChanged(
-    _: ISessionContext,
-    change: { newValue: Kernel.IKernelConnection | null }
+    _: IKernelLifecycle,
+    change: IKernelLifecycle.IChange
   ): void {
-    this._kernelSessions.clear();
+    clearTimeout(this._retryTimer);
     this._retries = 0;
-    if (this._isReady && change.newValue) {
-      this._pendingApply = true;
+    // The kernel at start is loaded once the context is ready.
+    this._pendingApply = this._isReady && change.kernel !== null;
+  }
+
+  private _onKernelSettled(): void {
+    if (this._pendingApply) {
+      this._pendingApply = false;
+      void this._applyToNewKernel();
     }
   }
 
   /**
-   * Notice a new kernel process by the session id its messages carry: the
-   * restart statuses are not always seen (the new kernel's 'starting' can
-   * go out before the server listens to it), its messages always are.
-   * Every id seen is remembered, so that messages the Jupyter server makes
-   * itself (with its own session id) do not count as a new process each time.
+   * Load Trackside in a new kernel process, where requests can be lost.
    */
-  private _onIOPub(_: ISessionContext, msg: KernelMessage.IMessage): void {
-    const session = msg.header.session;
-    if (!session || this._kernelSessions.has(session)) {
-      return;
-    }
-    const restarted = this._kernelSessions.size > 0;
-    this._kernelSessions.add(session);
-    if (restarted && this._isReady) {
-      this._retries = 0;
-      this._pendingApply = true;
-      this._armSettleTimer();
-    }
-  }
-
-  private _onStatusChanged(_: ISessionContext, status: Kernel.Status): void {
-    if (!this._isReady) {
-      return;
-    }
-    // A kernel process announces 'starting' when it starts, whoever
-    // restarted it (this page, another client or the REST API).
-    if (
-      status === 'restarting' ||
-      status === 'autorestarting' ||
-      status === 'starting'
-    ) {
-      this._retries = 0;
-      this._pendingApply = true;
-      // After a restart by another client or the REST API, the page only
-      // reconnects: the kernel's 'idle' may come before the new websocket
-      // (or only as the reply status of an untracked kernel_info request,
-      // which the connection ignores), so do not wait for it forever. The
-      // request is queued by the connection until it is connected again.
-      this._armSettleTimer();
-    } else if (status === 'idle') {
-      this._applyPending();
-    }
-  }
-
-  private _armSettleTimer(): void {
-    window.clearTimeout(this._applyTimer);
-    this._applyTimer = window.setTimeout(
-      () => this._applyPending(),
-      NotebookTracking.RESTART_SETTLE_MS
-    );
-  }
-
-  /**
-   * Load Trackside in a new or restarted kernel, once.
-   */
-  private _applyPending(): void {
-    window.clearTimeout(this._applyTimer);
-    if (!this._pendingApply || this.isDisposed) {
-      return;
-    }
-    this._pendingApply = false;
-    void this._apply(NotebookTracking.LOST_AFTER_MS);
+  private _applyToNewKernel(): Promise<void> {
+    return this._apply(NotebookTracking.LOST_AFTER_MS);
   }
 
   private _metadata(): ITracksideMetadata {
@@ -283,12 +241,12 @@ export class NotebookTracking implements IDisposable {
   }
 
   private _settings: () => NotebookTracking.ISettings;
+  private _lifecycle: IKernelLifecycle;
   private _isDisposed = false;
   private _isReady = false;
   private _pendingApply = false;
   private _retries = 0;
-  private _kernelSessions = new Set<string>();
-  private _applyTimer = 0;
+  private _retryTimer: ReturnType<typeof setTimeout> | undefined;
   private _stateChanged = new Signal<this, void>(this);
   private _failed = new Signal<this, string>(this);
 }
@@ -298,10 +256,10 @@ export class NotebookTracking implements IDisposable {
  */
 export namespace NotebookTracking {
   /**
-   * How long after the last restart status Trackside is loaded again when
-   * no 'idle' status came first (ms).
+   * How long after a dropped or lost request loading Trackside is tried
+   * again (ms).
    */
-  export const RESTART_SETTLE_MS = 1000;
+  export const RETRY_AFTER_MS = 1000;
 
   /**
    * How long a request to load Trackside may wait untaken by an idle kernel
@@ -331,6 +289,10 @@ export namespace NotebookTracking {
 
   export interface IOptions {
     panel: NotebookPanel;
+    /**
+     * The kernel lifecycle of the panel's session context.
+     */
+    lifecycle: IKernelLifecycle;
     /**
      * Read the current settings.
      */

@@ -16,7 +16,7 @@ import { ExperimentButton } from '../notebook/experimentButton';
 import { addNotebookCommands } from '../notebook/notebookCommands';
 import { NotebookTracking } from '../notebook/notebookTracking';
 import { RunSummaryRenderer } from '../notebook/runSummaryRenderer';
-import { ITracksideService } from '../tokens';
+import { IKernelLifecycles, ITracksideService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-trackside:notebook-toolbar';
 
@@ -33,7 +33,12 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Tracks notebooks with MLflow and adds Trackside notebook toolbar items.',
   autoStart: true,
-  requires: [ITracksideService, INotebookTracker, ITranslator],
+  requires: [
+    ITracksideService,
+    INotebookTracker,
+    ITranslator,
+    IKernelLifecycles
+  ],
   optional: [
     ISettingRegistry,
     IToolbarWidgetRegistry,
@@ -45,6 +50,7 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
     service: ITracksideService,
     tracker: INotebookTracker,
     translator: ITranslator,
+    lifecycles: IKernelLifecycles,
     settingRegistry: ISettingRegistry | null,
     toolbarRegistry: IToolbarWidgetRegistry | null,
     palette: ICommandPalette | null,
@@ -65,6 +71,7 @@ export const notebookToolbarPlugin: JupyterFrontEndPlugin<void> = {
       if (!tracking) {
         tracking = new NotebookTracking({
           panel,
+          lifecycle: lifecycles.get(panel.sessionContext),
           // Until the settings are loaded, nothing is tracked by default.
           settings: () => settings ?? { trackByDefault: false, autolog: true }
         });

@@ -4,9 +4,14 @@ import {
 } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { BackfillScheduler } from '../stream/backfill';
-import { MetricStreamManager } from '../stream/commChannel';
+import { MetricStreamManager } from '../stream/streamManager';
 import { untrackSubshellStatuses } from '../stream/subshellStatuses';
-import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
+import {
+  IBackfill,
+  IKernelLifecycles,
+  ISeriesStore,
+  ITracksideService
+} from '../tokens';
 
 /**
  * The stream plugin: feeds the series store from the `trackside.metrics` comm
@@ -18,11 +23,17 @@ export const streamPlugin: JupyterFrontEndPlugin<IBackfill> = {
   description:
     'Feeds the metric series store from the live kernel stream and provides its backfill from the Arrow history endpoint.',
   autoStart: true,
-  requires: [INotebookTracker, ISeriesStore, ITracksideService],
+  requires: [
+    INotebookTracker,
+    IKernelLifecycles,
+    ISeriesStore,
+    ITracksideService
+  ],
   provides: IBackfill,
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    lifecycles: IKernelLifecycles,
     store: ISeriesStore,
     service: ITracksideService
   ): IBackfill => {
@@ -30,7 +41,7 @@ export const streamPlugin: JupyterFrontEndPlugin<IBackfill> = {
     untrackSubshellStatuses();
     // Both live as long as the application (plugins are never deactivated).
     const backfill = new BackfillScheduler({ store, client: service });
-    new MetricStreamManager({ tracker, store, backfill });
+    new MetricStreamManager({ tracker, lifecycles, store, backfill });
     return backfill;
   }
 };

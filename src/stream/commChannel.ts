@@ -1,10 +1,7 @@
-import { ISessionContext } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
-import { ISignal } from '@lumino/signaling';
 import { seriesId } from '../models/seriesId';
-import { ISeriesStore } from '../tokens';
+import { IKernelLifecycle, ISeriesStore } from '../tokens';
 import { ArrowBytes, decodeMetricStream, ISeriesBatch } from './arrowDecode';
 
 /**
@@ -29,8 +26,8 @@ export interface IBackfillRequester {
  * The live metric stream of one session context (a notebook's kernel).
  *
  * Registers the `trackside.metrics` comm target on every kernel connection
- * as soon as it exists (before the kernel can open the comm), again after
- * restarts and kernel changes, reattaches to a comm the kernel already has
+ * as soon as it exists (before the kernel can open the comm), again for
+ * every new kernel process its lifecycle reports, reattaches to a comm the kernel already has
  * open (page reload: from the kernel's comm info, or from the comm's first
  * message when a running cell delays that answer), and removes the target
  * on dispose. Messages are decoded in order into the series store; a `seq`
@@ -42,13 +39,13 @@ export class MetricCommChannel implements IDisposable {
    * Create a channel.
    */
   constructor(options: MetricCommChannel.IOptions) {
-    this._sessionContext = options.sessionContext;
+    this._lifecycle = options.lifecycle;
     this._store = options.store;
     this._backfill = options.backfill;
     this._decode = options.decode ?? decodeMetricStream;
-    this._sessionContext.kernelChanged.connect(this._onKernelChanged, this);
-    this._sessionContext.disposed.connect(this.dispose, this);
-    this._attach(this._sessionContext.session?.kernel ?? null);
+    this._lifecycle.kernelChanged.connect(this._onKernelChanged, this);
+    this._lifecycle.disposed.connect(this.dispose, this);
+    this._attach(this._lifecycle.kernel);
   }
 
   /**
@@ -81,17 +78,34 @@ export class MetricCommChannel implements IDisposable {
     }
     this._isDisposed = true;
     this._detach();
-    this._sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
-    this._sessionContext.disposed.disconnect(this.dispose, this);
+    this._lifecycle.kernelChanged.disconnect(this._onKernelChanged, this);
+    this._lifecycle.disposed.disconnect(this.dispose, this);
   }
 
   private _onKernelChanged(
-    _: ISessionContext,
-    change: { newValue: Kernel.IKernelConnection | null }
+    _: IKernelLifecycle,
+    change: IKernelLifecycle.IChange
   ): void {
+    if (change.reason === 'restart' && change.kernel === this._kernel) {
+      this._onRestart();
+      return;
+    }
     this._convergeSeen();
     this._detach();
-    this._attach(change.newValue);
+    this._attach(change.kernel);
+  }
+
+  /**
+   * A new process of the same kernel: its comms are gone, and what the old
+   * one streamed converges from MLflow.
+   */
+  private _onRestart(): void {
+    this._convergeSeen();
+    this._comm = null;
+    this._expectedSeq = null;
+    this._afterRestart = true;
+    // Registered again for the new kernel process (idempotent).
+    this._kernel?.registerCommTarget(METRICS_TARGET, this._onCommOpen);
   }
 
   private _attach(kernel: Kernel.IKernelConnection | null): void {
@@ -102,7 +116,6 @@ export class MetricCommChannel implements IDisposable {
     this._afterRestart = this._afterRestart || this._everAttached;
     this._everAttached = true;
     kernel.registerCommTarget(METRICS_TARGET, this._onCommOpen);
-    kernel.statusChanged.connect(this._onStatusChanged, this);
     kernel.iopubMessage.connect(this._onIOPubMessage, this);
     void this._reattach(kernel);
   }
@@ -115,25 +128,9 @@ export class MetricCommChannel implements IDisposable {
     if (!kernel) {
       return;
     }
-    kernel.statusChanged.disconnect(this._onStatusChanged, this);
     kernel.iopubMessage.disconnect(this._onIOPubMessage, this);
     if (!kernel.isDisposed) {
       kernel.removeCommTarget(METRICS_TARGET, this._onCommOpen);
-    }
-  }
-
-  private _onStatusChanged(
-    kernel: Kernel.IKernelConnection,
-    status: Kernel.Status
-  ): void {
-    if (status === 'restarting' || status === 'autorestarting') {
-      // The kernel's comms are gone; what it streamed converges from MLflow.
-      this._convergeSeen();
-      this._comm = null;
-      this._expectedSeq = null;
-      this._afterRestart = true;
-      // Registered again for the new kernel process (idempotent).
-      kernel.registerCommTarget(METRICS_TARGET, this._onCommOpen);
     }
   }
 
@@ -318,7 +315,7 @@ export class MetricCommChannel implements IDisposable {
     }
   }
 
-  private _sessionContext: ISessionContext;
+  private _lifecycle: IKernelLifecycle;
   private _store: ISeriesStore;
   private _backfill: IBackfillRequester;
   private _decode: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
@@ -341,7 +338,10 @@ export namespace MetricCommChannel {
    * The options to create a channel.
    */
   export interface IOptions {
-    sessionContext: ISessionContext;
+    /**
+     * The kernel lifecycle of the notebook's session context.
+     */
+    lifecycle: IKernelLifecycle;
     store: ISeriesStore;
     backfill: IBackfillRequester;
     /**
@@ -379,86 +379,4 @@ export namespace MetricCommChannel {
    * Any message of the stream.
    */
   export type IMessage = IHello | IPoints;
-}
-
-/**
- * One metric channel per notebook of a tracker.
- */
-export class MetricStreamManager implements IDisposable {
-  /**
-   * Create a manager; notebooks already open get a channel too.
-   */
-  constructor(options: MetricStreamManager.IOptions) {
-    this._options = options;
-    options.tracker.forEach(panel => this._add(panel));
-    options.tracker.widgetAdded.connect(this._onAdded, this);
-  }
-
-  /**
-   * Whether the manager is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /**
-   * Dispose of every channel.
-   */
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._options.tracker.widgetAdded.disconnect(this._onAdded, this);
-    for (const channel of this._channels.values()) {
-      channel.dispose();
-    }
-    this._channels.clear();
-  }
-
-  private _onAdded(_: unknown, panel: NotebookPanel): void {
-    this._add(panel);
-  }
-
-  private _add(panel: { sessionContext: ISessionContext }): void {
-    const context = panel.sessionContext;
-    if (this._isDisposed || this._channels.has(context)) {
-      return;
-    }
-    const channel = new MetricCommChannel({
-      sessionContext: context,
-      store: this._options.store,
-      backfill: this._options.backfill,
-      decode: this._options.decode
-    });
-    this._channels.set(context, channel);
-    (context.disposed as ISignal<ISessionContext, void>).connect(
-      this._onContextDisposed,
-      this
-    );
-  }
-
-  private _onContextDisposed(context: ISessionContext): void {
-    this._channels.get(context)?.dispose();
-    this._channels.delete(context);
-  }
-
-  private _options: MetricStreamManager.IOptions;
-  private _channels = new Map<ISessionContext, MetricCommChannel>();
-  private _isDisposed = false;
-}
-
-/**
- * A namespace for `MetricStreamManager` statics.
- */
-export namespace MetricStreamManager {
-  /**
-   * The options to create a manager.
-   */
-  export interface IOptions {
-    tracker: Pick<INotebookTracker, 'forEach' | 'widgetAdded'>;
-    store: ISeriesStore;
-    backfill: IBackfillRequester;
-    decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
-  }
 }
