@@ -227,6 +227,15 @@ describe('CompareView', () => {
       Array.from(widget.node.querySelectorAll('.jp-Trackside-Chart')).map(
         chart => chart.getAttribute('aria-label')
       );
+    const points = (values: number[]) => ({
+      steps: values.map((_, step) => step),
+      timestamps: values.map((_, step) => 1000 + step),
+      values
+    });
+    // Curves, not single values: a run has several points of each key.
+    store.append('a', 'acc', points([0.6, 0.7]));
+    store.append('a', 'rmse', points([0.9, 0.5]));
+    store.flush();
     widget.dispose();
     await inView(async () => {
       await render();
@@ -237,12 +246,6 @@ describe('CompareView', () => {
     const summary = () =>
       document.getElementById(rmse.getAttribute('aria-describedby')!)
         ?.textContent ?? '';
-    const points = (values: number[]) => ({
-      steps: values.map((_, step) => step),
-      timestamps: values.map((_, step) => 1000 + step),
-      values
-    });
-    store.append('a', 'rmse', points([0.9, 0.5]));
     store.append('b', 'rmse', points([0.8, 0.4, 0.2]));
     store.flush();
     await waitFor(() => summary().includes('(step 2)'));

@@ -7,10 +7,12 @@ import {
   IChartSpec,
   MetricChartGrid
 } from '../../widgets/metricChartGrid';
+import { CompareValueBars, useSingleValueKeys } from './valueBars';
 
 /**
- * The metric curves of compared runs: one chart per metric key with every
- * run that logged it overlaid, live for runs still streaming.
+ * The metric charts of compared runs: one chart per metric key with every
+ * run that logged it overlaid, live for runs still streaming; a key that
+ * holds a single value per run is a bar chart instead.
  */
 export function CompareCharts(props: {
   runs: ReadonlyArray<IRun>;
@@ -21,30 +23,47 @@ export function CompareCharts(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { runs, store, backfill, service, services, trans } = props;
-  const charts = React.useMemo(
+  const specs = React.useMemo(
     () => chartSpecs(runs, (runId: string) => store.keys(runId)),
     [runs, store]
   );
+  // A key every run logged once is one bar per run, not one-point curves.
+  const singles = useSingleValueKeys(runs, store);
+  const charts = React.useMemo(
+    () => specs.filter(spec => !singles.has(spec.key)),
+    [specs, singles]
+  );
+  const bars = (
+    <CompareValueBars
+      keys={singles}
+      backfill={backfill}
+      services={services}
+      trans={trans}
+    />
+  );
   if (charts.length === 0) {
-    return null;
+    return bars;
   }
   return (
-    <section
-      className="jp-Trackside-CompareCharts"
-      aria-label={trans.__('Metric curves of %1 runs', runs.length)}
-    >
-      <h4 className="jp-Trackside-CompareChartsTitle">
-        {trans.__('Metric curves')}
-      </h4>
-      <MetricChartGrid
-        charts={charts}
-        store={store}
-        service={service}
-        backfill={backfill}
-        services={services}
-        trans={trans}
-      />
-    </section>
+    <>
+      {bars}
+      <section
+        className="jp-Trackside-CompareCharts"
+        aria-label={trans.__('Metric curves of %1 runs', runs.length)}
+      >
+        <h4 className="jp-Trackside-CompareChartsTitle">
+          {trans.__('Metric curves')}
+        </h4>
+        <MetricChartGrid
+          charts={charts}
+          store={store}
+          service={service}
+          backfill={backfill}
+          services={services}
+          trans={trans}
+        />
+      </section>
+    </>
   );
 }
 
