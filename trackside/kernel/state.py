@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .capture import rules as capture
 from .capture.logger import CaptureLogger, Outcome
 from .capture.provenance import (
     TAG_TRACKED,
@@ -14,8 +13,10 @@ from .capture.provenance import (
     provenance_tags,
     source_artifact_path,
 )
+from .capture.scan import CellScan, scan_cell
 from .capture.settings import CaptureSettings
 from .capture.uploads import Uploads
+from .capture.values import Captured, collect, snapshot
 from .notices import notice
 
 
@@ -23,7 +24,7 @@ from .notices import notice
 class _Before:
     """What a tracked cell looked like before it ran."""
 
-    scan: capture.CellScan
+    scan: CellScan
     snapshot: dict[str, Any]
     active_run_id: str | None
     last_run_id: str | None
@@ -74,7 +75,7 @@ class TracksideState:
     def record(
         self,
         run_id: str,
-        captured: capture.Captured,
+        captured: Captured,
         *,
         tracked: bool,
         fresh: bool = False,
@@ -130,12 +131,12 @@ class TracksideState:
         transformed = getattr(info, "transformed_cell", None)
         if transformed is None:
             transformed = self.shell.transform_cell(raw)
-        scan = capture.scan_cell(transformed, self.settings)
+        scan = scan_cell(transformed, self.settings)
         active = mlflow.active_run()
         self.capture_logger.take_used_runs()
         self._before = _Before(
             scan=scan,
-            snapshot=capture.snapshot(scan, self.shell.user_ns, self.settings),
+            snapshot=snapshot(scan, self.shell.user_ns, self.settings),
             active_run_id=active.info.run_id if active else None,
             last_run_id=_last_active_run_id(),
         )
@@ -163,7 +164,7 @@ class TracksideState:
             run_id = used[-1]  # the cell logged to a run by id (``MlflowClient``)
         else:
             return
-        captured = capture.collect(
+        captured = collect(
             before.scan,
             self.shell.user_ns,
             self.settings,

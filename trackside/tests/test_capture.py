@@ -9,15 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from trackside.kernel.capture.rules import (
-    collect,
-    is_metric_name,
-    metric_value,
-    scan_cell,
-    snapshot,
-    valid_key,
-)
+from trackside.kernel.capture.scan import is_metric_name, scan_cell, valid_key
 from trackside.kernel.capture.settings import CaptureSettings
+from trackside.kernel.capture.values import collect, metric_value, snapshot
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from mlflow.entities import Metric as MlflowMetric
 from mlflow.exceptions import MlflowException
 
 from trackside.kernel import mlflow_hook
+from trackside.kernel.capture.logger import CaptureLogger
 from trackside.kernel.journal import durable as durable_module
 from trackside.kernel.journal.durable import DurableLogging
 from trackside.kernel.journal.records import iter_records
@@ -178,7 +179,7 @@ def test_rejected_entries_go_to_dead_letter_and_do_not_block(
         client.log_metric(doomed, "lost", 1.0)  # the run was deleted: MLflow will refuse
         # the param conflict is only known to the server (created elsewhere, not fetched: the
         # process learnt "p" only after our param cache was filled)
-        durable._intake._params[alive] = {}  # type: ignore[union-attr]
+        durable._validator._params[alive] = {}  # type: ignore[union-attr]
         client.log_batch(
             alive, [MlflowMetric("kept", 1.0, 1, 0)], [mlflow.entities.Param("p", "x")]
         )
@@ -292,3 +293,19 @@ os.kill(os.getpid(), signal.SIGKILL)
     assert not [p for p in tmp_path.iterdir() if p.is_dir()]
     again = replay_orphans(tracking_uri=uri, journal_dir=tmp_path)
     assert again.journals == [] and again.ok
+
+
+def test_capture_knows_the_params_of_a_run_this_process_created(
+    uri: str, durable: DurableLogging
+) -> None:
+    # The durable layer saw the run's creation and every param logged to it, so capture
+    # needs no flush and no get_run for a run the cell magic created.
+    with mlflow.start_run() as run:
+        mlflow.log_param("lr", 0.1)
+    logger = CaptureLogger()
+    logger.listening = True
+    asked: list[str] = []
+    keys = logger.known(run.info.run_id, flush=None, fetch=asked.append, timeout=5, fresh=True)
+    assert asked == []
+    assert keys.fetched and keys.params == {"lr"}
+    assert durable.known_params("no-such-run") is None

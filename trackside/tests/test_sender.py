@@ -6,8 +6,9 @@ import json
 import math
 from typing import Any
 
+from trackside.kernel.journal.batches import Batch, plan
 from trackside.kernel.journal.records import Metric, Param, RunUpdate, Tag
-from trackside.kernel.journal.sender import Batch, RestTransport, plan
+from trackside.kernel.journal.transport import RestTransport
 
 from .kernel_helpers import create_run, get_run, history
 

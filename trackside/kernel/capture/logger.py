@@ -180,15 +180,10 @@ class CaptureLogger:
 
 def _durable_params(run_id: str) -> set[str] | None:
     """Param keys the durable layer knows for ``run_id`` (it sees every explicit call)."""
-    try:
-        from ..journal.durable import active
+    from ..journal.durable import active
 
-        durable = active()
-        known = getattr(durable, "known_params", None) if durable is not None else None
-        result = known(run_id) if known is not None else None
-    except Exception:
-        return None
-    return set(result) if result is not None else None
+    durable = active()
+    return durable.known_params(run_id) if durable is not None else None
 
 
 def _log(client: Any, run_id: str, metrics: list, params: list, tags: list) -> list:

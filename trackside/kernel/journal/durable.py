@@ -1,3 +1,5 @@
+# Over 400 lines on purpose: one class, the durable front, whose methods mirror MlflowClient's
+# logging calls one for one (splitting it would scatter one contract over several files).
 """Durable logging: MLflow calls validated at the call, journaled, sent in the background.
 
 ``DurableLogging.install()`` makes the hook (:mod:`trackside.kernel.mlflow_hook`) hand every
@@ -39,7 +41,8 @@ from mlflow.tracking.fluent import get_active_model_id
 from mlflow.utils.validation import PARAM_VALIDATION_MSG
 
 from .. import mlflow_hook
-from ..journal.records import (
+from .dead_letters import DeadLetters
+from .records import (
     Entry,
     JournalWriteError,
     JournalWriter,
@@ -50,9 +53,10 @@ from ..journal.records import (
     try_lock,
     unlock,
 )
-from ..journal.replay import ReplayReport, default_journal_dir, replay_orphans
-from ..journal.sender import DeadLetters, Pump, Sender, make_transport, mlflow_entities
-from ..journal.validation import Intake, with_kept_note
+from .replay import ReplayReport, default_journal_dir, replay_orphans
+from .sender import BacklogSender, SenderThread
+from .transport import make_transport, mlflow_entities
+from .validation import CallValidator, with_kept_note
 
 __all__ = [
     "DurableLogging",
@@ -94,9 +98,9 @@ class DurableLogging:
         self._kernel_journal: Path | None = None
         self._lock_fd: int | None = None
         self._writer: JournalWriter | None = None
-        self._pump: Pump | None = None
-        self._sender: Sender | None = None
-        self._intake: Intake | None = None
+        self._backlog_sender: BacklogSender | None = None
+        self._sender: SenderThread | None = None
+        self._validator: CallValidator | None = None
         self._client: Any = None
         self._fallback_until = 0.0
         self._warned_fallback = False
@@ -128,19 +132,19 @@ class DurableLogging:
             self.tracking_uri = self._requested_uri or mlflow.get_tracking_uri()
             self._client = MlflowClient(self.tracking_uri)
             transport = make_transport(self.tracking_uri)
-            self._intake = Intake(transport.fetch_params)
+            self._validator = CallValidator(transport.fetch_params)
             try:
                 self._open_kernel_journal()
             except OSError as error:
                 self._start_fallback(error)
             if self._kernel_journal is not None and self._writer is not None:
-                self._pump = Pump(
+                self._backlog_sender = BacklogSender(
                     self._kernel_journal,
                     transport,
                     DeadLetters(self.dead_letter_path, self.journal_name, self.tracking_uri),
                     threading.Event(),
                 )
-                self._sender = Sender(self._pump)
+                self._sender = SenderThread(self._backlog_sender)
                 self._sender.start()
             mlflow_hook.acquire()
             mlflow_hook.set_sink(self)
@@ -163,15 +167,15 @@ class DurableLogging:
             self._installed = False
             with contextlib.suppress(Exception):
                 atexit.unregister(self._at_exit)
-            if self._sender is not None and self._pump is not None:
-                self._pump.stop.set()
+            if self._sender is not None and self._backlog_sender is not None:
+                self._backlog_sender.stop.set()
                 self._sender.wake.set()
                 self._sender.join(timeout=2.0)
             backlog = self.backlog()
             if self._writer is not None:
                 self._writer.close()
-            if self._pump is not None and not (self._sender and self._sender.is_alive()):
-                self._pump.close()
+            if self._backlog_sender is not None and not (self._sender and self._sender.is_alive()):
+                self._backlog_sender.close()
             if backlog == 0 and self._kernel_journal is not None:
                 shutil.rmtree(self._kernel_journal, ignore_errors=True)
             if self._lock_fd is not None:
@@ -181,30 +185,30 @@ class DurableLogging:
 
     def flush(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s until MLflow acknowledged everything journaled so far."""
-        if self._writer is None or self._pump is None:
+        if self._writer is None or self._backlog_sender is None:
             return True
         target = self._writer.next_seq - 1
         deadline = time.monotonic() + max(0.0, timeout)
-        pump = self._pump
+        backlog = self._backlog_sender
         if self._sender is not None:
             self._sender.wake.set()
-        with pump.changed:
-            while pump.ack.value < target:
+        with backlog.changed:
+            while backlog.ack.value < target:
                 left = deadline - time.monotonic()
                 if left <= 0 or self._sender is None or not self._sender.is_alive():
                     break
-                pump.changed.wait(min(left, 0.1))
-            return pump.ack.value >= target
+                backlog.changed.wait(min(left, 0.1))
+            return backlog.ack.value >= target
 
     def backlog(self) -> int:
         """Journal entries not yet acknowledged by MLflow."""
-        if self._writer is None or self._pump is None:
+        if self._writer is None or self._backlog_sender is None:
             return 0
-        return max(0, self._writer.next_seq - 1 - self._pump.ack.value)
+        return max(0, self._writer.next_seq - 1 - self._backlog_sender.ack.value)
 
     def status(self) -> dict[str, Any]:
         """For ``%mlflow status``."""
-        progress = self._pump.progress if self._pump else None
+        progress = self._backlog_sender.progress if self._backlog_sender else None
         return {
             "tracking_uri": self.tracking_uri,
             "journal": str(self.journal_path),
@@ -228,8 +232,8 @@ class DurableLogging:
         dataset_name: str | None,
         dataset_digest: str | None,
     ) -> Metric:
-        assert self._intake is not None
-        entry = self._intake.metric(
+        assert self._validator is not None
+        entry = self._validator.metric(
             run_id, key, value, timestamp, step, model_id, dataset_name, dataset_digest
         )
         writer = self._writer
@@ -249,8 +253,8 @@ class DurableLogging:
         params: Sequence[MlflowParam],
         tags: Sequence[MlflowRunTag],
     ) -> list[Metric]:
-        assert self._intake is not None
-        intake = self._intake
+        assert self._validator is not None
+        validator = self._validator
         kept: list[Metric] = []
         error: MlflowException | None = None
         active_model: str | None = None
@@ -261,7 +265,7 @@ class DurableLogging:
                 model_id = active_model or None
             try:
                 kept.append(
-                    intake.metric(
+                    validator.metric(
                         run_id,
                         m.key,
                         m.value,
@@ -274,8 +278,8 @@ class DurableLogging:
                 )
             except MlflowException as e:
                 error = error or e
-        new_params, param_error = intake.params(run_id, [(p.key, p.value) for p in params])
-        new_tags, tag_error = intake.tags(run_id, [(t.key, t.value) for t in tags])
+        new_params, param_error = validator.params(run_id, [(p.key, p.value) for p in params])
+        new_tags, tag_error = validator.tags(run_id, [(t.key, t.value) for t in tags])
         entries: list[Entry] = [*new_params, *kept, *new_tags]
         if entries:
             self._submit(entries)
@@ -285,8 +289,8 @@ class DurableLogging:
         return kept
 
     def log_param(self, run_id: str, key: str, value: Any) -> None:
-        assert self._intake is not None
-        params, error = self._intake.params(run_id, [(key, value)], single=True)
+        assert self._validator is not None
+        params, error = self._validator.params(run_id, [(key, value)], single=True)
         if params:
             self._submit(params)
         if error is not None:
@@ -296,8 +300,8 @@ class DurableLogging:
             )
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
-        assert self._intake is not None
-        tags, error = self._intake.tags(run_id, [(key, value)])
+        assert self._validator is not None
+        tags, error = self._validator.tags(run_id, [(key, value)])
         if tags:
             self._submit(tags)
         if error is not None:
@@ -306,12 +310,18 @@ class DurableLogging:
     def update_run(
         self, run_id: str, status: str | None, end_time: int | None, name: str | None
     ) -> None:
-        assert self._intake is not None
-        self._submit([self._intake.run_update(run_id, status, end_time, name)])
+        assert self._validator is not None
+        self._submit([self._validator.run_update(run_id, status, end_time, name)])
+
+    def known_params(self, run_id: str) -> set[str] | None:
+        """Param keys of a run this process created or fetched (it sees every explicit
+        call for it); ``None`` when it does not know the run."""
+        validator = self._validator
+        return validator.known_params(run_id) if validator is not None else None
 
     def observe_run(self, run: Run, created: bool) -> None:
-        if self._intake is not None:
-            self._intake.run_created(run.info.run_id, None if created else dict(run.data.params))
+        if self._validator is not None:
+            self._validator.run_created(run.info.run_id, None if created else dict(run.data.params))
 
     # --- internals ------------------------------------------------------------------------
 
@@ -344,10 +354,10 @@ class DurableLogging:
         self._commit(entries)
 
     def _commit(self, entries: Sequence[Entry]) -> None:
-        assert self._intake is not None
+        assert self._validator is not None
         params = [e for e in entries if type(e) is Param]
         if params:
-            self._intake.commit_params(params)
+            self._validator.commit_params(params)
 
     def _send_now(self, entries: Sequence[Entry]) -> None:
         """Synchronously, with MLflow's own (unhooked) client; MLflow's errors reach the user."""

@@ -1,3 +1,5 @@
+# Over 400 lines on purpose: the one on-disk journal format (entries, framing, ack, lock, writer
+# and reader) kept in one file so that writing and reading cannot drift apart.
 """The append-only journal: one record per logged entry, on disk before the logging call returns.
 
 Layout of one kernel journal (one kernel's ``DurableLogging``), under the journal directory::

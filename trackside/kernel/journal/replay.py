@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..journal.records import iter_records, read_owner, try_lock, unlock
-from ..journal.sender import DeadLetters, Pump, make_transport
+from .dead_letters import DeadLetters
+from .records import iter_records, read_owner, try_lock, unlock
+from .sender import BacklogSender
+from .transport import make_transport
 
 
 def default_journal_dir() -> Path:
@@ -155,7 +157,7 @@ def _replay_journal(
         result.error = "no tracking URI recorded in owner.json; pass one"
     else:
         try:
-            pump = Pump(
+            backlog = BacklogSender(
                 kernel_journal,
                 make_transport(uri),
                 DeadLetters(dead_letter_path, kernel_journal.name, uri),
@@ -167,19 +169,19 @@ def _replay_journal(
         else:
             try:
                 while time.monotonic() < deadline:
-                    pump.step(final=True, deadline=deadline)
-                    if pump.reader.exhausted and pump.idle():
+                    backlog.step(final=True, deadline=deadline)
+                    if backlog.reader.exhausted and backlog.idle():
                         break
             except Exception as error:
                 result.error = repr(error)
             finally:
-                pump.close()
-            result.sent = pump.progress.sent
-            result.dead_lettered = pump.progress.dead
-            result.corrupt_bytes = pump.progress.corrupt_bytes
-            if pump.progress.last_error and not (pump.reader.exhausted and pump.idle()):
-                result.error = pump.progress.last_error
-    from ..journal.records import read_ack
+                backlog.close()
+            result.sent = backlog.progress.sent
+            result.dead_lettered = backlog.progress.dead
+            result.corrupt_bytes = backlog.progress.corrupt_bytes
+            if backlog.progress.last_error and not (backlog.reader.exhausted and backlog.idle()):
+                result.error = backlog.progress.last_error
+    from .records import read_ack
 
     result.remaining = sum(1 for _ in iter_records(kernel_journal, read_ack(kernel_journal)))
     if result.remaining == 0 and not result.error:

@@ -26,7 +26,7 @@ from mlflow.utils.validation import (
     _validate_tag,
 )
 
-from ..journal.records import Metric, Param, RunUpdate, Tag
+from .records import Metric, Param, RunUpdate, Tag
 
 _I64 = 2**63
 _KNOWN_KEYS_MAX = 100_000
@@ -35,7 +35,7 @@ _KNOWN_KEYS_MAX = 100_000
 ParamFetcher = Callable[[str], "dict[str, str] | None"]
 
 
-class Intake:
+class CallValidator:
     """Turns MlflowClient call arguments into validated journal entries."""
 
     def __init__(self, fetch_params: ParamFetcher) -> None:
@@ -162,6 +162,12 @@ class Intake:
             known = self._params.setdefault(run_id, {})
             for key, value in (params or {}).items():
                 known.setdefault(key, value)
+
+    def known_params(self, run_id: str) -> set[str] | None:
+        """The param keys of a run this process created or fetched; ``None`` for another."""
+        with self._lock:
+            known = self._params.get(run_id)
+            return set(known) if known is not None else None
 
     def _run_params(self, run_id: str) -> dict[str, str]:
         known = self._params.get(run_id)

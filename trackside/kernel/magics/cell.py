@@ -8,12 +8,13 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ..capture import rules as capture
 from ..capture.provenance import provenance_tags
-from ..magics.cell_body import compile_cell, run_compiled
-from ..magics.summary import RunSummary, summary_bundle
+from ..capture.scan import CellScan, scan_cell
+from ..capture.values import collect, snapshot
 from ..notices import notice
 from ..state import TracksideState
+from .cell_body import compile_cell, run_compiled
+from .summary import RunSummary, summary_bundle
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,256}")
@@ -138,8 +139,8 @@ def run_cell_magic(state: TracksideState, options: CellOptions, line: str, cell:
     run_id, experiment_id = run.info.run_id, run.info.experiment_id
     state.last_run = (run_id, experiment_id)
 
-    scan = capture.scan_cell(compiled.transformed, state.settings)
-    before = capture.snapshot(scan, shell.user_ns, state.settings)
+    scan = scan_cell(compiled.transformed, state.settings)
+    before = snapshot(scan, shell.user_ns, state.settings)
     outer = active.info.run_id if active is not None else None
     status, error = "FINISHED", None
     scope = _ExperimentScope(experiment_id if (options.experiment or options.run_id) else None)
@@ -234,14 +235,14 @@ def _finish(
     state: TracksideState,
     options: CellOptions,
     run: Any,
-    scan: capture.CellScan,
+    scan: CellScan,
     before: dict[str, Any],
     status: str,
 ) -> RunSummary | None:
     """Capture into the run (never raises into the user)."""
     run_id = run.info.run_id
     try:
-        captured = capture.collect(
+        captured = collect(
             scan,
             state.shell.user_ns,
             state.settings,

@@ -11,9 +11,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from ..magics.cell import check_experiment_name, options_from_args, run_cell_magic
-from ..magics.summary import open_bundle
 from ..state import TracksideState
+from .cell import check_experiment_name, options_from_args, run_cell_magic
+from .summary import open_bundle
 
 LINE_USAGE = """\
 %mlflow experiment [NAME]     set the active experiment (created if needed); no NAME: show it
@@ -130,7 +130,7 @@ class TracksideMagics(Magics):
     def _status(self, rest: str) -> None:
         if rest:
             raise UsageError("expected: %mlflow status")
-        from ..magics.status import status_lines
+        from .status import status_lines
 
         print("\n".join(status_lines(self.state)))
 

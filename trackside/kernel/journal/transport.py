@@ -1,0 +1,214 @@
+"""How journaled requests reach MLflow: its REST client layer, or its store for non-HTTP URIs.
+
+A transport raises :class:`TransientError` for what is worth retrying (connection refused,
+timeouts, 408/429/5xx), :class:`MisconfiguredError` for a URI that does not answer as MLflow
+and :class:`RejectedError` for MLflow's own refusals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from .batches import Batch
+from .records import Metric, Param, RunUpdate, Tag
+
+LOG_BATCH = "/api/2.0/mlflow/runs/log-batch"
+UPDATE_RUN = "/api/2.0/mlflow/runs/update"
+TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class SenderWarning(UserWarning):
+    """Entries MLflow rejected (dead-lettered) or a tracking URI that is not MLflow."""
+
+
+class TransientError(Exception):
+    """Worth retrying: the server may take it later."""
+
+
+class MisconfiguredError(TransientError):
+    """Not an MLflow server at that URI (or not reachable as one): keep data, retry slowly."""
+
+
+class RejectedError(Exception):
+    """MLflow answered with a non-retryable error for this request."""
+
+    def __init__(self, message: str, status: int | None, error_code: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+
+def mlflow_entities(
+    metrics: Sequence[Metric], params: Sequence[Param], tags: Sequence[Tag]
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Journal entries as MLflow's own entities, for its client and stores."""
+    from mlflow.entities import Metric as MlflowMetric
+    from mlflow.entities import Param as MlflowParam
+    from mlflow.entities import RunTag
+
+    return (
+        [
+            MlflowMetric(
+                m.key,
+                m.value,
+                m.timestamp,
+                m.step,
+                model_id=m.model_id,
+                dataset_name=m.dataset_name,
+                dataset_digest=m.dataset_digest,
+            )
+            for m in metrics
+        ],
+        [MlflowParam(p.key, p.value) for p in params],
+        [RunTag(t.key, t.value) for t in tags],
+    )
+
+
+class Transport(Protocol):
+    def log_batch(self, batch: Batch) -> None: ...
+
+    def fetch_params(self, run_id: str) -> dict[str, str] | None: ...
+
+    def update_run(self, update: RunUpdate) -> None: ...
+
+
+class RestTransport:
+    """MLflow's own REST client layer (host credentials, auth, TLS) with our retry policy."""
+
+    def __init__(self, tracking_uri: str, timeout: float = 15.0) -> None:
+        from mlflow.store.tracking.rest_store import RestStore
+        from mlflow.tracking._tracking_service.utils import _get_store
+
+        store = _get_store(tracking_uri)
+        if not isinstance(store, RestStore):
+            raise TypeError(f"{tracking_uri} is not served over REST")
+        self.tracking_uri = tracking_uri
+        self._creds = store.get_host_creds
+        self.timeout = timeout
+
+    def log_batch(self, batch: Batch) -> None:
+        self._post(LOG_BATCH, batch.body())
+
+    def update_run(self, update: RunUpdate) -> None:
+        body: dict[str, Any] = {"run_id": update.run_id, "run_uuid": update.run_id}
+        if update.status is not None:
+            body["status"] = update.status
+        if update.end_time is not None:
+            body["end_time"] = update.end_time
+        if update.name is not None:
+            body["run_name"] = update.name
+        self._post(UPDATE_RUN, body)
+
+    def fetch_params(self, run_id: str) -> dict[str, str] | None:
+        """The run's params, with one short request (no MLflow retry loop); None on failure."""
+        from mlflow.utils.rest_utils import http_request
+
+        try:
+            response = http_request(
+                self._creds(),
+                "/api/2.0/mlflow/runs/get",
+                "GET",
+                max_retries=0,
+                timeout=5,
+                raise_on_status=False,
+                params={"run_id": run_id},
+            )
+            if response.status_code != 200:
+                return None
+            params = response.json()["run"]["data"].get("params", [])
+            return {p["key"]: p.get("value", "") for p in params}
+        except Exception:
+            return None
+
+    def _post(self, endpoint: str, body: dict[str, Any]) -> None:
+        from mlflow.exceptions import MlflowException
+        from mlflow.utils.rest_utils import http_request
+
+        data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+        try:
+            response = http_request(
+                self._creds(),
+                endpoint,
+                "POST",
+                max_retries=0,
+                backoff_factor=0,
+                backoff_jitter=0,
+                timeout=self.timeout,
+                raise_on_status=False,
+                data=data,
+                extra_headers={"Content-Type": "application/json"},
+            )
+        except MlflowException as error:  # connection refused, timeout, DNS, TLS ...
+            raise TransientError(str(error)) from error
+        status = response.status_code
+        if status == 200:
+            return
+        if status in TRANSIENT_STATUS or status >= 500:
+            raise TransientError(f"HTTP {status} from {endpoint}")
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or "error_code" not in payload:
+            raise MisconfiguredError(
+                f"{self.tracking_uri} answered {endpoint} with HTTP {status} and no MLflow error"
+                " body: is it an MLflow tracking server?"
+            )
+        raise RejectedError(
+            f"{payload.get('error_code')}: {payload.get('message', '')}",
+            status,
+            str(payload.get("error_code")),
+        )
+
+
+class StoreTransport:
+    """Non-REST tracking URIs (``sqlite:///``, a database): MLflow's own store object."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        from mlflow.tracking._tracking_service.utils import _get_store
+
+        self.tracking_uri = tracking_uri
+        self._store = _get_store(tracking_uri)
+
+    def log_batch(self, batch: Batch) -> None:
+        metrics, params, tags = mlflow_entities(batch.metrics, batch.params, batch.tags)
+        self._call(lambda: self._store.log_batch(batch.run_id, metrics, params, tags))
+
+    def fetch_params(self, run_id: str) -> dict[str, str] | None:
+        try:
+            return dict(self._store.get_run(run_id).data.params)
+        except Exception:
+            return None
+
+    def update_run(self, update: RunUpdate) -> None:
+        from mlflow.entities import RunStatus
+
+        run = self._store.get_run(update.run_id)
+        status = RunStatus.from_string(update.status or run.info.status)
+        end_time = update.end_time if update.end_time is not None else run.info.end_time
+        self._call(
+            lambda: self._store.update_run_info(update.run_id, status, end_time, update.name)
+        )
+
+    @staticmethod
+    def _call(action: Callable[[], object]) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            action()
+        except MlflowException as error:
+            if error.error_code in {"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE"}:
+                raise TransientError(str(error)) from error
+            raise RejectedError(str(error), None, error.error_code) from error
+        except Exception as error:  # database locked, I/O ...
+            raise TransientError(repr(error)) from error
+
+
+def make_transport(tracking_uri: str) -> Transport:
+    from mlflow.utils.uri import is_http_uri
+
+    if is_http_uri(tracking_uri) or tracking_uri.startswith("databricks"):
+        return RestTransport(tracking_uri)
+    return StoreTransport(tracking_uri)
