@@ -28,7 +28,6 @@ export class BackfillScheduler implements IBackfill, IDisposable {
     this._debounce = options.debounce ?? 250;
     this._maxWait = options.maxWait ?? 5000;
     this._decode = options.decode ?? decodeMetricStream;
-    this._maxPoints = options.maxPoints;
   }
 
   /**
@@ -55,12 +54,11 @@ export class BackfillScheduler implements IBackfill, IDisposable {
       state.dirtySince = Date.now();
       state.wanted = { exact: false, maxPoints: 0, immediate: false };
     }
-    const maxPoints = options.maxPoints ?? this._maxPoints;
     const wanted = state.wanted;
-    if (maxPoints === undefined) {
+    if (options.maxPoints === undefined) {
       wanted.exact = true;
     } else {
-      wanted.maxPoints = Math.max(wanted.maxPoints, maxPoints);
+      wanted.maxPoints = Math.max(wanted.maxPoints, options.maxPoints);
     }
     wanted.immediate = wanted.immediate || options.immediate === true;
     this._schedule(state);
@@ -280,7 +278,6 @@ export class BackfillScheduler implements IBackfill, IDisposable {
   private _client: Pick<ITracksideService, 'getMetricHistoryArrow'>;
   private _debounce: number;
   private _maxWait: number;
-  private _maxPoints: number | undefined;
   private _decode: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
   private _states = new Map<string, Private.IState>();
   private _isDisposed = false;
@@ -304,10 +301,6 @@ export namespace BackfillScheduler {
      * Longest wait for quiet while a series keeps streaming, in ms (5000).
      */
     maxWait?: number;
-    /**
-     * Points per series of a request that names none; exact when omitted.
-     */
-    maxPoints?: number;
     /**
      * The Arrow decoder (the lazy `apache-arrow` one by default).
      */
