@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { WIRE_COLUMNS, wireSchema } from '../wire';
+import { WIRE_COLUMNS, wireSchema } from '../wire/schema';
 
 /**
  * A metric point for the test fixtures.

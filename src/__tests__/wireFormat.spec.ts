@@ -1,11 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { decodeMetricStream } from '../stream/arrowDecode';
-import {
-  bucketIndices,
-  BucketDecimator,
-  WIRE_COLUMNS,
-  wireSchema
-} from '../wire';
+import { bucketIndices, BucketDecimator } from '../wire/buckets';
+import { WIRE_COLUMNS, wireSchema } from '../wire/schema';
 import { metricStream } from './metricArrow';
 
 describe('wireSchema', () => {

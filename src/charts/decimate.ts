@@ -3,7 +3,7 @@ import {
   IWirePoint,
   MIN_LEVEL as WIRE_MIN_LEVEL,
   RAW_PER_BUCKET
-} from '../wire';
+} from '../wire/buckets';
 
 /**
  * Min/max-preserving level of detail for one metric series, maintained

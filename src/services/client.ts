@@ -8,7 +8,7 @@ import {
   IRun,
   ITracksideService
 } from '../tokens';
-import { ARROW_STREAM_MEDIA_TYPE } from '../wire';
+import { ARROW_STREAM_MEDIA_TYPE } from '../wire/schema';
 import { Normalize } from './normalize';
 import { responseError, sendRequest, TracksideRequestError } from './request';
 

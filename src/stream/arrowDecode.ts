@@ -1,5 +1,9 @@
 import type { RecordBatch, Table } from 'apache-arrow';
-import { WIRE_COLUMNS, WireNumberColumn, WireStringColumn } from '../wire';
+import {
+  WIRE_COLUMNS,
+  WireNumberColumn,
+  WireStringColumn
+} from '../wire/schema';
 
 /**
  * The points of one (run, key) series decoded from an Arrow message.
