@@ -53,6 +53,14 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
+   * Emitted with an experiment id when a view asks to open that experiment
+   * in the main area (the experiment view's command answers it).
+   */
+  get experimentRequested(): ISignal<this, string> {
+    return this._experimentRequested;
+  }
+
+  /**
    * The Trackside service the feature models read from.
    */
   get service(): ITracksideService {
@@ -163,6 +171,15 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
+   * Ask for an experiment to open in the main area, full width.
+   */
+  openExperiment(experimentId: string): void {
+    if (!this.isDisposed) {
+      this._experimentRequested.emit(experimentId);
+    }
+  }
+
+  /**
    * Reveal a run (for example the one a notebook asked to open).
    */
   revealRun(experimentId: string, runId: string): void {
@@ -206,6 +223,7 @@ export class TracksideModel implements IDisposable {
   private _errorChanged = new Signal<this, TracksideModel.IError | null>(this);
   private _activeChanged = new Signal<this, boolean>(this);
   private _viewChanged = new Signal<this, TracksideModel.View>(this);
+  private _experimentRequested = new Signal<this, string>(this);
 }
 
 /**

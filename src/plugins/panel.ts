@@ -8,6 +8,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { addCommands, CommandIDs } from '../commands';
 import { TracksideModel } from '../models/tracksideModel';
+import { addExperimentViewCommands } from '../panels/experiment/commands';
 import { RunsModel } from '../panels/runs/model';
 import { TracksidePanel } from '../panels/sidebar/panel';
 import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
@@ -57,6 +58,14 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       refresh: () => runs.refresh(),
       panelId: panel.id,
       trans
+    });
+    addExperimentViewCommands(app, {
+      runs,
+      translator,
+      store,
+      backfill,
+      themeManager,
+      restorer
     });
 
     app.shell.add(panel, 'right', { rank: 900, type: 'Trackside' });

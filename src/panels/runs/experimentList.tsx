@@ -9,6 +9,7 @@ import { RunsModel } from './model';
 import { IExperiment } from '../../tokens';
 import { Format } from '../../models/format';
 import { useNow } from '../../widgets/hooks';
+import { OpenExperimentButton } from '../experiment/openButton';
 import { ColumnPicker } from './columnPicker';
 import { RunsFilter } from './runsFilter';
 import { RunsTable } from './runsTable';
@@ -147,6 +148,12 @@ function ExperimentItem(props: {
                   trans={trans}
                 />
               )}
+              <OpenExperimentButton
+                connection={model.connection}
+                experimentId={id}
+                name={name}
+                trans={trans}
+              />
             </div>
             {expanded && (
               <div id={runsId} className="jp-Trackside-ExperimentRuns">
