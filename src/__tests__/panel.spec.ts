@@ -6,7 +6,10 @@ import { TracksideModel } from '../models/tracksideModel';
 import { TracksideClient } from '../services/client';
 import { Format } from '../models/format';
 import { RunsModel } from '../panels/runs/model';
+import { CompareBody } from '../panels/compare/body';
+import { RunDetailBody } from '../panels/runDetail/body';
 import { TracksidePanel } from '../panels/sidebar/panel';
+import { TracksideView } from '../panels/sidebar/view';
 import { FakeServer, healthyBackend, json, waitFor } from './fakeServer';
 
 jest.mock('../charts/preload', () => ({ preloadChartLibraries: jest.fn() }));
@@ -199,8 +202,10 @@ describe('TracksidePanel', () => {
     await waitFor(() => panel.node.querySelector('[role="alert"]') !== null);
     const alert = panel.node.querySelector('[role="alert"]');
     expect(alert?.textContent).toContain('MLflow is down');
-    const status = panel.node.querySelector('.jp-Trackside-Status');
-    expect(status?.textContent).toContain('unhealthy');
+    // The status header is its own React root: it may render a moment later.
+    const status = () => panel.node.querySelector('.jp-Trackside-Status');
+    await waitFor(() => !!status()?.textContent?.includes('unhealthy'));
+    expect(status()?.textContent).toContain('unhealthy');
 
     server.handler = healthy;
     const retry = Array.from(
@@ -211,6 +216,38 @@ describe('TracksidePanel', () => {
     await waitFor(() => panel.node.querySelector('[role="alert"]') === null);
     await waitFor(
       () => panel.node.querySelectorAll('button[aria-expanded]').length === 2
+    );
+  });
+
+  it('gives a run and a comparison their own model, disposed on the way back', async () => {
+    Widget.attach(panel, document.body);
+    const view = panel.content as TracksideView;
+    expect(view.feature).toBeNull();
+
+    model.showRun('2', 'r1');
+    const detail = view.feature as RunDetailBody;
+    expect(detail).toBeInstanceOf(RunDetailBody);
+    expect(detail.model.runId).toBe('r1');
+    // The run's experiment is expanded for the way back.
+    expect(runs.isExpanded('2')).toBe(true);
+    await waitFor(
+      () => panel.node.querySelector('.jp-Trackside-DetailBack') !== null
+    );
+    expect(panel.node.querySelector('.jp-Trackside-ExperimentList')).toBeNull();
+
+    model.showCompare(['r1', 'r2']);
+    expect(detail.isDisposed).toBe(true);
+    expect(detail.model.isDisposed).toBe(true);
+    const compare = view.feature as CompareBody;
+    expect(compare).toBeInstanceOf(CompareBody);
+    expect(compare.model.runIds).toEqual(['r1', 'r2']);
+
+    model.showList();
+    expect(compare.isDisposed).toBe(true);
+    expect(compare.model.isDisposed).toBe(true);
+    expect(view.feature).toBeNull();
+    await waitFor(
+      () => panel.node.querySelector('.jp-Trackside-ExperimentList') !== null
     );
   });
 

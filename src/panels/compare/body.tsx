@@ -1,12 +1,9 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import {
-  caretLeftIcon,
-  ReactWidget,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from './charts';
+import { CompareHeader } from './header';
 import { CompareModel } from './model';
 import { CompareTable } from './table';
 
@@ -110,19 +107,11 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
       className="jp-Trackside-Compare"
       aria-label={trans.__('Comparison of %1 runs', runIds.length)}
     >
-      <div className="jp-Trackside-CompareHeader">
-        <button
-          type="button"
-          className="jp-Trackside-BackButton"
-          onClick={() => model.connection.showList()}
-        >
-          <caretLeftIcon.react tag="span" className="jp-Trackside-BackIcon" />
-          {trans.__('Back to runs')}
-        </button>
-        <h3 className="jp-Trackside-CompareTitle">
-          {trans._n('Compare %1 run', 'Compare %1 runs', runIds.length)}
-        </h3>
-      </div>
+      <CompareHeader
+        count={runIds.length}
+        onBack={() => model.connection.showList()}
+        trans={trans}
+      />
       {failures.length > 0 && (
         <div className="jp-Trackside-RunsError" role="alert">
           {trans.__('Some runs could not be loaded:')}

@@ -7,6 +7,7 @@ import { DetailSection } from '../../widgets/detailSection';
 import { useNow } from '../../widgets/hooks';
 import { IChartServices, MetricChartGrid } from '../../widgets/metricChartGrid';
 import { RunDetailModel } from './model';
+import { RunDetailBar, RunDetailHeader } from './header';
 import { Provenance } from './provenance';
 import { Artifacts, KeyValueTable, Tags } from './sections';
 
@@ -128,13 +129,7 @@ export function RunDetail(props: {
   }, [runId]);
 
   const back = (
-    <button
-      type="button"
-      className="jp-Button jp-mod-minimal jp-Trackside-DetailBack"
-      onClick={() => model.connection.showList()}
-    >
-      {trans.__('← Runs')}
-    </button>
+    <RunDetailBar onBack={() => model.connection.showList()} trans={trans} />
   );
 
   if (!state.run) {
@@ -143,7 +138,7 @@ export function RunDetail(props: {
         className="jp-Trackside-Detail"
         aria-label={trans.__('Run %1', runId)}
       >
-        <div className="jp-Trackside-DetailBar">{back}</div>
+        {back}
         {state.error ? (
           <p className="jp-Trackside-DetailError" role="alert">
             {state.error}
@@ -167,24 +162,8 @@ export function RunDetail(props: {
       className="jp-Trackside-Detail"
       aria-label={trans.__('Run %1', name)}
     >
-      <div className="jp-Trackside-DetailBar">{back}</div>
-      <header className="jp-Trackside-DetailHeader">
-        <h3
-          className="jp-Trackside-DetailName"
-          tabIndex={-1}
-          ref={headingRef}
-          title={info.run_id}
-        >
-          {name}
-        </h3>
-        <span
-          className={`jp-Trackside-RunStatus jp-mod-${info.status.toLowerCase()}${
-            info.status === 'RUNNING' ? ' jp-mod-running' : ''
-          }`}
-        >
-          {Format.runStatus(info.status, trans)}
-        </span>
-      </header>
+      {back}
+      <RunDetailHeader info={info} headingRef={headingRef} trans={trans} />
       {state.error ? (
         <p className="jp-Trackside-DetailError" role="alert">
           {state.error}
