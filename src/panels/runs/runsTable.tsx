@@ -12,7 +12,7 @@ import { RunRow } from './runRow';
  */
 export interface IRunsTableProps {
   /**
-   * The panel model (selection, navigation).
+   * The runs model (selection and, through its connection, navigation).
    */
   model: RunsModel;
   /**
