@@ -291,7 +291,10 @@ export namespace MetricChart {
   /**
    * The options to create a chart.
    */
-  export interface IOptions extends PlotlyChart.IOptions {
+  export interface IOptions extends Omit<
+    PlotlyChart.IOptions,
+    'plotClassName'
+  > {
     runs: ReadonlyArray<IRun>;
     store: ISeriesStore;
     /**
