@@ -95,7 +95,8 @@ describe('RunsTable', () => {
     });
     Widget.attach(panel, document.body);
     await waitFor(
-      () => panel.node.querySelector('button[aria-expanded]') !== null
+      () => panel.node.querySelector('button[aria-expanded]') !== null,
+      10_000
     );
     panel.node
       .querySelector<HTMLButtonElement>('button[aria-expanded]')!

@@ -1,5 +1,5 @@
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { TracksideModel } from '../../models/tracksideModel';
 import { ExperimentList } from './experimentList';
@@ -8,64 +8,39 @@ import { RunsModel } from './model';
 /**
  * The runs list of the panel: the error state with its Retry button and the
  * experiments with their runs. Renders only while the panel shows the list.
+ *
+ * A React component rather than a widget: the sidebar renders it in the
+ * same React root as the status header, so that both show a new error in
+ * the same frame.
  */
-export class RunsBody extends ReactWidget {
-  /**
-   * Create the body.
-   */
-  constructor(options: RunsBody.IOptions) {
-    super();
-    this._model = options.model;
-    this._trans = options.translator.load('jupyterlab_trackside');
-    this.addClass('jp-Trackside-RunsBody');
-  }
-
-  /**
-   * Render the body.
-   */
-  protected render(): JSX.Element {
-    const model = this._model;
-    const connection = model.connection;
-    const trans = this._trans;
-    return (
-      <UseSignal signal={connection.viewChanged}>
-        {() =>
-          connection.view.kind !== 'list' ? null : (
-            <UseSignal signal={connection.errorChanged}>
-              {() => (
-                <>
-                  <ErrorState
-                    error={connection.error}
-                    onRetry={() => model.refresh()}
-                    trans={trans}
-                  />
-                  <UseSignal signal={model.experimentsChanged}>
-                    {() => <Experiments model={model} trans={trans} />}
-                  </UseSignal>
-                </>
-              )}
-            </UseSignal>
-          )
-        }
-      </UseSignal>
-    );
-  }
-
-  private _model: RunsModel;
-  private _trans: TranslationBundle;
-}
-
-/**
- * A namespace for `RunsBody` statics.
- */
-export namespace RunsBody {
-  /**
-   * The options to create the body.
-   */
-  export interface IOptions {
-    model: RunsModel;
-    translator: ITranslator;
-  }
+export function RunsBody(props: {
+  model: RunsModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const connection = model.connection;
+  return (
+    <UseSignal signal={connection.viewChanged}>
+      {() =>
+        connection.view.kind !== 'list' ? null : (
+          <UseSignal signal={connection.errorChanged}>
+            {() => (
+              <>
+                <ErrorState
+                  error={connection.error}
+                  onRetry={() => model.refresh()}
+                  trans={trans}
+                />
+                <UseSignal signal={model.experimentsChanged}>
+                  {() => <Experiments model={model} trans={trans} />}
+                </UseSignal>
+              </>
+            )}
+          </UseSignal>
+        )
+      }
+    </UseSignal>
+  );
 }
 
 /**

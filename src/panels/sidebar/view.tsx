@@ -30,25 +30,27 @@ export class TracksideView extends Panel {
 
     const connection = this._runs.connection;
     const trans = options.translator.load('jupyterlab_trackside');
+    // The status header and the runs list share a React root: a new error
+    // shows in both at once.
     this.addWidget(
       ReactWidget.create(
-        <UseSignal signal={connection.errorChanged}>
-          {() => (
-            <UseSignal signal={connection.statusChanged}>
-              {() => (
-                <StatusHeader
-                  status={connection.status}
-                  error={connection.error}
-                  trans={trans}
-                />
-              )}
-            </UseSignal>
-          )}
-        </UseSignal>
+        <>
+          <UseSignal signal={connection.errorChanged}>
+            {() => (
+              <UseSignal signal={connection.statusChanged}>
+                {() => (
+                  <StatusHeader
+                    status={connection.status}
+                    error={connection.error}
+                    trans={trans}
+                  />
+                )}
+              </UseSignal>
+            )}
+          </UseSignal>
+          <RunsBody model={this._runs} trans={trans} />
+        </>
       )
-    );
-    this.addWidget(
-      new RunsBody({ model: this._runs, translator: options.translator })
     );
     connection.viewChanged.connect(this._onViewChanged, this);
     this._onViewChanged(connection, connection.view);
