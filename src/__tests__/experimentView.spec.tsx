@@ -9,12 +9,20 @@ import {
   addExperimentViewCommands,
   ExperimentCommandIDs
 } from '../panels/experiment/commands';
+import { CompareBody } from '../panels/compare/body';
+import { CompareModel } from '../panels/compare/model';
 import { ExperimentModel } from '../panels/experiment/model';
 import { ExperimentPanel } from '../panels/experiment/panel';
 import { RunsModel } from '../panels/runs/model';
 import { TracksidePanel } from '../panels/sidebar/panel';
 import { TracksideClient } from '../services/client';
-import { FakeServer, healthyBackend, waitFor } from './fakeServer';
+import {
+  FakeServer,
+  healthyBackend,
+  IRecordedRequest,
+  json,
+  waitFor
+} from './fakeServer';
 
 /**
  * A stand-in for Plotly (jsdom has no SVG layout).
@@ -55,15 +63,26 @@ function run(id: string, name: string, metrics: Record<string, number>) {
   };
 }
 
-const BACKEND = healthyBackend({
+const RUNS = [
+  run('a', LONG_A, { rmse: 0.5, acc: 0.7 }),
+  run('b', LONG_B, { rmse: 0.2, loss: 1 })
+];
+
+const SEARCHES = healthyBackend({
   experiments: [{ experiment_id: '1', name: 'iris', last_update_time: 1 }],
-  runs: {
-    '1': [
-      run('a', LONG_A, { rmse: 0.5, acc: 0.7 }),
-      run('b', LONG_B, { rmse: 0.2, loss: 1 })
-    ]
-  }
+  runs: { '1': RUNS }
 });
+
+/**
+ * The backend: the searches, and `runs/get` for the comparison.
+ */
+function BACKEND(request: IRecordedRequest): Response | Promise<Response> {
+  if (request.endpoint.startsWith('mlflow/runs/get')) {
+    const found = RUNS.find(r => r.info.run_id === request.query.run_id);
+    return json({ run: found });
+  }
+  return SEARCHES(request);
+}
 
 const POINTS = { steps: [0, 1, 2], timestamps: [0, 1, 2], values: [3, 2, 1] };
 
@@ -254,5 +273,38 @@ describe('trackside:open-experiment-view', () => {
     expect(added).toHaveLength(1);
     // The sidebar stays the compact view: it still shows the list.
     expect(runs.connection.view.kind).toBe('list');
+  });
+
+  it('opens from the header of a comparison', async () => {
+    await waitFor(() => runs.experiments !== null);
+    const compare = new CompareBody({
+      model: new CompareModel({
+        connection: runs.connection,
+        runIds: ['a', 'b'],
+        experiments: () => runs.experiments
+      }),
+      services: null,
+      translator: nullTranslator
+    });
+    Widget.attach(compare, document.body);
+    try {
+      await waitFor(
+        () =>
+          compare.node.querySelector(
+            '.jp-Trackside-CompareHeader button[aria-label="Open iris in the main area"]'
+          ) !== null
+      );
+      // Both runs are of one experiment: one button.
+      expect(
+        compare.node.querySelectorAll('.jp-Trackside-OpenExperiment')
+      ).toHaveLength(1);
+      compare.node
+        .querySelector<HTMLButtonElement>('.jp-Trackside-OpenExperiment')!
+        .click();
+      await waitFor(() => added.length === 1);
+      expect((added[0] as ExperimentPanel).experimentId).toBe('1');
+    } finally {
+      compare.dispose();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from './charts';
+import { OpenExperimentButtons } from '../experiment/openButton';
 import { CompareHeader } from './header';
 import { CompareModel } from './model';
 import { CompareTable } from './table';
@@ -111,7 +112,14 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         count={runIds.length}
         onBack={() => model.connection.showList()}
         trans={trans}
-      />
+      >
+        <OpenExperimentButtons
+          connection={model.connection}
+          runs={runs}
+          experimentName={id => model.experimentName(id)}
+          trans={trans}
+        />
+      </CompareHeader>
       {failures.length > 0 && (
         <div className="jp-Trackside-RunsError" role="alert">
           {trans.__('Some runs could not be loaded:')}

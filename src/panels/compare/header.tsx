@@ -3,14 +3,17 @@ import { caretLeftIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 /**
- * The header of a comparison: the way back to the runs and the title.
+ * The header of a comparison: the way back to the runs, the title and
+ * `children` (actions such as opening the runs' experiment in the main
+ * area).
  */
 export function CompareHeader(props: {
   count: number;
   onBack: () => void;
   trans: TranslationBundle;
+  children?: React.ReactNode;
 }): JSX.Element {
-  const { count, onBack, trans } = props;
+  const { count, onBack, trans, children } = props;
   return (
     <div className="jp-Trackside-CompareHeader">
       <button
@@ -24,6 +27,7 @@ export function CompareHeader(props: {
       <h3 className="jp-Trackside-CompareTitle">
         {trans._n('Compare %1 run', 'Compare %1 runs', count)}
       </h3>
+      {children}
     </div>
   );
 }
