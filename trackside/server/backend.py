@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import random
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
+from ..retry import Backoff
 from . import process_group
 from .history_store import StoreHistoryReader, prepare_history_query
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
@@ -300,10 +300,8 @@ class BackendManager:
                     + self.log_tail(),
                 )
                 return
-            delay = min(
-                self.options.backoff_max, self.options.backoff_base * 2 ** max(failures - 1, 0)
-            )
-            delay *= random.uniform(0.8, 1.2)
+            restart = Backoff(self.options.backoff_base, self.options.backoff_max, jitter=0.2)
+            delay = restart.delay(max(failures - 1, 0))
             self.restarts += 1
             self._set_state(
                 State.RESTARTING, f"Restarting the MLflow server in {delay:.0f}s: {reason}."

@@ -16,19 +16,21 @@
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...retry import Backoff
 from .batches import Batch, Request, plan, split_rejected
 from .dead_letters import DeadLetters
 from .records import AckFile, JournalReader, segment_name
 from .transport import MisconfiguredError, RejectedError, SenderWarning, TransientError, Transport
 
 READ_BYTES = 1024 * 1024
+#: Retries of a transient failure: from 0.25 s, doubling, capped by ``backoff_cap``.
+RETRY = Backoff(first=0.25, cap=30.0, jitter=0.5)
 
 
 @dataclass
@@ -110,7 +112,7 @@ class BacklogSender:
                     self._warned_config = True
                     warnings.warn(f"trackside: {error}", SenderWarning, stacklevel=1)
                 cap = self.backoff_cap * (4 if isinstance(error, MisconfiguredError) else 1)
-                pause = min(cap, 0.25 * 2**attempt) * random.uniform(0.5, 1.5)
+                pause = RETRY.delay(attempt, cap=cap)
                 attempt += 1
                 if deadline is not None:
                     pause = min(pause, deadline - time.monotonic())

@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ... import wire
+from ...retry import Backoff
 from .columns import series_of, to_columns
 
 TARGET_NAME = "trackside.metrics"
@@ -49,8 +50,8 @@ DEFAULT_BYTE_BUDGET = 256 * 1024
 DEFAULT_MAX_BUFFERED = 2_000_000
 MAX_LOST_SERIES = 1000
 
-_REOPEN_FIRST_DELAY = 1.0
-_REOPEN_MAX_DELAY = 60.0
+#: Reopening a comm the frontend closed: after 1 s, doubling up to a minute.
+_REOPEN = Backoff(first=1.0, cap=60.0)
 _STABLE_COMM_SECONDS = 30.0
 
 Subscribe = Callable[[Callable[[Sequence[Any]], None]], Callable[[], None]]
@@ -111,7 +112,7 @@ class MetricStream:
         self._comm: Any = None
         self._comm_opened_at = 0.0
         self._reopen_at = 0.0
-        self._reopen_delay = _REOPEN_FIRST_DELAY
+        self._reopen_attempt = 0  # closes in a row, each soon after its opening
         self.seq = 0
         self.messages_sent = 0
 
@@ -283,9 +284,9 @@ class MetricStream:
         self._comm = None
         now = time.monotonic()
         if now - self._comm_opened_at >= _STABLE_COMM_SECONDS:
-            self._reopen_delay = _REOPEN_FIRST_DELAY
-        self._reopen_at = now + self._reopen_delay
-        self._reopen_delay = min(_REOPEN_MAX_DELAY, self._reopen_delay * 2)
+            self._reopen_attempt = 0
+        self._reopen_at = now + _REOPEN.delay(self._reopen_attempt)
+        self._reopen_attempt += 1
 
     @property
     def comm(self) -> Any:
