@@ -134,8 +134,9 @@ describe('ExperimentPanel', () => {
       .click();
 
   it('is a region named and titled after the experiment', () => {
-    expect(panel.node.getAttribute('role')).toBe('region');
-    expect(panel.node.getAttribute('aria-label')).toBe('Experiment iris');
+    const region = panel.content.node;
+    expect(region.getAttribute('role')).toBe('region');
+    expect(region.getAttribute('aria-label')).toBe('Experiment iris');
     expect(panel.title.label).toBe('iris');
     expect(panel.title.icon).toBe(tracksideIcon);
     expect(panel.title.closable).toBe(true);

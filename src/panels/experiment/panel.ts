@@ -31,7 +31,6 @@ export class ExperimentPanel extends MainAreaWidget<ExperimentBody> {
     this._revealRun = options.revealRun ?? null;
     this.id = ExperimentPanel.id(model.experimentId);
     this.addClass('jp-Trackside-ExperimentPanel');
-    this.node.setAttribute('role', 'region');
     this.title.icon = tracksideIcon;
     this.title.closable = true;
     this._showName();
@@ -64,7 +63,11 @@ export class ExperimentPanel extends MainAreaWidget<ExperimentBody> {
     const name = model.name ?? model.experimentId;
     this.title.label = name;
     this.title.caption = this._trans.__('Experiment %1 (Trackside)', name);
-    this.node.setAttribute('aria-label', this._trans.__('Experiment %1', name));
+    // The content is the region (the dock panel makes this node a tabpanel).
+    this.content.node.setAttribute(
+      'aria-label',
+      this._trans.__('Experiment %1', name)
+    );
   }
 
   /**
