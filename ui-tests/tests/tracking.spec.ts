@@ -173,8 +173,8 @@ test.describe('Tracking a notebook', () => {
       seen.push((await kernelStatus.innerText()).replace(/.*\| /, ''));
       await page.waitForTimeout(250);
     }
-    // Sampled over the whole cell, comm opening included.
-    expect(seen.length).toBeGreaterThan(20);
+    // Sampled over the whole cell (8 s), comm opening included.
+    expect(seen.length).toBeGreaterThan(10);
     expect(seen.slice(0, -1)).not.toContain('Idle');
     await expect(kernelStatus).toHaveText(/\| Idle$/);
   });
