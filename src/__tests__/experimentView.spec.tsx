@@ -188,6 +188,37 @@ describe('ExperimentPanel', () => {
     await waitFor(() => chartHosts().length === 2);
   });
 
+  it('reveals the sidebar for a run opened from its table', async () => {
+    const revealRun = jest.fn();
+    const other = new ExperimentPanel({
+      model: new ExperimentModel({ experimentId: '1', runs, store }),
+      services: null,
+      translator: nullTranslator,
+      revealRun
+    });
+    Widget.attach(other, document.body);
+    try {
+      await waitFor(() => other.node.querySelector('[role="table"]') !== null);
+      const link = Array.from(
+        other.node.querySelectorAll<HTMLButtonElement>('.jp-Trackside-RunLink')
+      ).find(node => node.textContent === LONG_B)!;
+      link.focus();
+      link.click();
+      expect(runs.connection.view).toEqual({
+        kind: 'run',
+        experimentId: '1',
+        runId: 'b'
+      });
+      expect(revealRun).toHaveBeenCalledTimes(1);
+      // Navigation from elsewhere (the focus is not in the view) does not.
+      link.blur();
+      runs.connection.showRun('1', 'a');
+      expect(revealRun).toHaveBeenCalledTimes(1);
+    } finally {
+      other.dispose();
+    }
+  });
+
   it('disposes its model with it', () => {
     const model = panel.content.model;
     panel.dispose();

@@ -85,8 +85,8 @@ export class ExperimentModel implements IDisposable {
   readonly backfill: IBackfill | null;
 
   /**
-   * Emitted when the runs, the name, the selected runs or their metric
-   * keys change.
+   * Emitted when the runs, the name, the selected runs, their metric keys
+   * or `isActive` change.
    */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -148,6 +148,8 @@ export class ExperimentModel implements IDisposable {
       return;
     }
     this._isActive = value;
+    // Running durations tick only while the view is visible.
+    this._changed.emit(undefined);
     if (value) {
       void this.refresh();
     }
