@@ -4,7 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { MetricChart } from '../charts/metricChart';
 import { IPlotly } from '../charts/plotly';
 import { SeriesStore } from '../models/seriesStore';
-import { ISeriesBatch } from '../stream/arrowDecode';
+import { ISeriesBatch } from '../wire/decode';
 import { ITracksideService } from '../tokens';
 import { waitFor } from './fakeServer';
 

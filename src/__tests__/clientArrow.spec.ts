@@ -1,5 +1,5 @@
 import { TracksideClient, TracksideRequestError } from '../services/client';
-import { decodeMetricStream } from '../stream/arrowDecode';
+import { decodeMetricStream } from '../wire/decode';
 import { BASE_URL, FakeServer, json } from './fakeServer';
 import { metricStream, seriesRows } from './metricArrow';
 

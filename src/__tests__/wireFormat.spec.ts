@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { decodeMetricStream } from '../stream/arrowDecode';
+import { decodeMetricStream } from '../wire/decode';
 import { bucketIndices, BucketDecimator } from '../wire/buckets';
 import { WIRE_COLUMNS, wireSchema } from '../wire/schema';
 import { metricStream } from './metricArrow';

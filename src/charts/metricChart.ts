@@ -1,10 +1,6 @@
 import { PanelLayout } from '@lumino/widgets';
 import { Format } from '../models/format';
-import {
-  ArrowBytes,
-  decodeMetricStream,
-  ISeriesBatch
-} from '../stream/arrowDecode';
+import { ArrowBytes, decodeMetricStream, ISeriesBatch } from '../wire/decode';
 import { ISeriesStore, ITracksideService } from '../tokens';
 import { ChartOptionsModel } from './chartOptionsModel';
 import { ChartToolbar } from './chartToolbar';

@@ -1,4 +1,4 @@
-import { loadArrow } from '../stream/arrowDecode';
+import { loadArrow } from '../wire/decode';
 import { loadPlotly } from './plotly';
 
 let requested = false;

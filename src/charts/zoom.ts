@@ -4,7 +4,7 @@
  * endpoint at full fidelity (drawn in place of the decimated ones).
  */
 import { IDisposable } from '@lumino/disposable';
-import { ArrowBytes, ISeriesBatch } from '../stream/arrowDecode';
+import { ArrowBytes, ISeriesBatch } from '../wire/decode';
 import { ISeriesStore, ITracksideService } from '../tokens';
 import { XAxisMode } from './figure';
 import { IColumns } from './seriesView';

@@ -6,7 +6,7 @@ import {
   decodeMetricStream,
   ISeriesBatch,
   loadArrow
-} from './arrowDecode';
+} from '../wire/decode';
 
 /**
  * Makes series of the store converge to what MLflow holds.

@@ -2,7 +2,7 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { seriesId } from '../models/seriesId';
 import { IKernelLifecycle, ISeriesStore } from '../tokens';
-import { ArrowBytes, decodeMetricStream, ISeriesBatch } from './arrowDecode';
+import { ArrowBytes, decodeMetricStream, ISeriesBatch } from '../wire/decode';
 
 /**
  * The comm target of the live metric stream.

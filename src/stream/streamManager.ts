@@ -2,7 +2,7 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { IKernelLifecycle, IKernelLifecycles, ISeriesStore } from '../tokens';
-import { ArrowBytes, ISeriesBatch } from './arrowDecode';
+import { ArrowBytes, ISeriesBatch } from '../wire/decode';
 import { IBackfillRequester, MetricCommChannel } from './commChannel';
 
 /**

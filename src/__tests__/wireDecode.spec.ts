@@ -12,7 +12,7 @@ import {
   groupMetricTable,
   loadArrow,
   toUint8Array
-} from '../stream/arrowDecode';
+} from '../wire/decode';
 
 /**
  * Arrow IPC stream bytes with the wire columns of the metric stream.
@@ -43,7 +43,7 @@ const ROWS = {
   value: [1.5, 2.5, 0.25, NaN, -Infinity]
 };
 
-describe('arrowDecode', () => {
+describe('wire/decode', () => {
   it('groups rows per (run, key), keeping their order', async () => {
     const series = await decodeMetricStream(metricBytes(ROWS));
     const byId = Object.fromEntries(

@@ -1,9 +1,5 @@
 import type { RecordBatch, Table } from 'apache-arrow';
-import {
-  WIRE_COLUMNS,
-  WireNumberColumn,
-  WireStringColumn
-} from '../wire/schema';
+import { WIRE_COLUMNS, WireNumberColumn, WireStringColumn } from './schema';
 
 /**
  * The points of one (run, key) series decoded from an Arrow message.
