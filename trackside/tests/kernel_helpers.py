@@ -1,4 +1,4 @@
-"""Helpers for the kernel-side tests (durable logging, tee, replay)."""
+"""Helpers for the kernel-side tests (durable logging, metric feed, replay)."""
 
 from __future__ import annotations
 

@@ -347,7 +347,7 @@ def test_a_broken_source_warns_once_and_never_raises(kernel: Kernel) -> None:
         textwrap.dedent(
             """
             def _bad(callback):
-                raise RuntimeError("no tee here")
+                raise RuntimeError("no feed here")
             assert s.start_stream(subscribe=_bad) is None
             assert s.start_stream(subscribe=_bad) is None
             """

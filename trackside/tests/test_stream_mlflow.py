@@ -1,4 +1,4 @@
-"""End to end: ``mlflow.log_metric`` in a real kernel → tee → comm stream, compared with
+"""End to end: ``mlflow.log_metric`` in a real kernel → metric feed → comm stream, compared with
 what a real ``mlflow server`` holds."""
 
 from __future__ import annotations
