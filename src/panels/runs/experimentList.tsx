@@ -140,6 +140,12 @@ function ExperimentItem(props: {
                 </span>
                 <span className="jp-Trackside-ExperimentName">{name}</span>
               </button>
+              <OpenExperimentButton
+                connection={model.connection}
+                experimentId={id}
+                name={name}
+                trans={trans}
+              />
               {experiment.last_update_time !== null && (
                 <ExperimentUpdated
                   id={updatedId}
@@ -148,12 +154,6 @@ function ExperimentItem(props: {
                   trans={trans}
                 />
               )}
-              <OpenExperimentButton
-                connection={model.connection}
-                experimentId={id}
-                name={name}
-                trans={trans}
-              />
             </div>
             {expanded && (
               <div id={runsId} className="jp-Trackside-ExperimentRuns">
