@@ -111,5 +111,19 @@ test.describe('Trackside experiment view', () => {
 
     // The selection is the sidebar's too.
     await expect(panel.getByText('2 runs selected')).toBeVisible();
+
+    // The view comes back with the layout after a reload.
+    // (Galata's own reload waits for a Launcher tab the restored workspace
+    // does not have.)
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.evaluate(() => window.location.reload())
+    ]);
+    await page.waitForFunction(() => typeof window.jupyterapp === 'object');
+    await page.evaluate(() => window.jupyterapp.started);
+    await expect(view).toBeVisible({ timeout: 60_000 });
+    await expect(
+      view.getByRole('table', { name: `Runs of ${EXPERIMENT}` })
+    ).toBeVisible({ timeout: 60_000 });
   });
 });
