@@ -3,7 +3,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from './charts';
-import { OpenExperimentButtons } from '../experiment/openButton';
+import { OpenExperimentButtons } from '../../widgets/openExperimentButton';
 import { CompareHeader } from './header';
 import { CompareModel } from './model';
 import { CompareTable } from './table';

@@ -9,7 +9,7 @@ import { RunsModel } from './model';
 import { IExperiment } from '../../tokens';
 import { Format } from '../../models/format';
 import { useNow } from '../../widgets/hooks';
-import { OpenExperimentButton } from '../experiment/openButton';
+import { OpenExperimentButton } from '../../widgets/openExperimentButton';
 import { ColumnPicker } from './columnPicker';
 import { RunsFilter } from './runsFilter';
 import { RunsTable } from './runsTable';

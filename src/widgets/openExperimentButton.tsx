@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { launchIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { TracksideModel } from '../../models/tracksideModel';
-import { IRun } from '../../tokens';
+import { TracksideModel } from '../models/tracksideModel';
+import { IRun } from '../tokens';
 
 /**
  * The button that opens an experiment in the main area, as the full-width
