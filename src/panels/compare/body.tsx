@@ -1,6 +1,7 @@
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import { ModelBody } from '../../widgets/modelBody';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from './charts';
 import { OpenExperimentButtons } from '../../widgets/openExperimentButton';
@@ -12,32 +13,15 @@ import { CompareTable } from './table';
  * The body of a comparison: renders the model once its runs are loaded. It
  * owns (and disposes) the model.
  */
-export class CompareBody extends ReactWidget {
+export class CompareBody extends ModelBody<
+  CompareModel,
+  IChartServices | null
+> {
   /**
    * Create the body.
    */
   constructor(options: CompareBody.IOptions) {
-    super();
-    this.model = options.model;
-    this._services = options.services;
-    this._trans = options.translator.load('jupyterlab_trackside');
-    this.addClass('jp-Trackside-CompareBody');
-  }
-
-  /**
-   * The model of the comparison shown.
-   */
-  readonly model: CompareModel;
-
-  /**
-   * Dispose the body and its model.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
+    super(options, 'jp-Trackside-CompareBody');
   }
 
   /**
@@ -49,16 +33,13 @@ export class CompareBody extends ReactWidget {
         {() => (
           <CompareView
             model={this.model}
-            services={this._services}
-            trans={this._trans}
+            services={this.services}
+            trans={this.trans}
           />
         )}
       </UseSignal>
     );
   }
-
-  private _services: IChartServices | null;
-  private _trans: TranslationBundle;
 }
 
 /**
@@ -66,20 +47,14 @@ export class CompareBody extends ReactWidget {
  */
 export namespace CompareBody {
   /**
-   * The options to create the body.
+   * The options to create the body: the services are the shell, theme
+   * manager and translator of the overlaid curves; no curves without the
+   * model's series store.
    */
-  export interface IOptions {
-    /**
-     * The model of the comparison (owned by the body).
-     */
-    model: CompareModel;
-    /**
-     * The shell, theme manager and translator of the overlaid curves; no
-     * curves without the model's series store.
-     */
-    services: IChartServices | null;
-    translator: ITranslator;
-  }
+  export type IOptions = ModelBody.IOptions<
+    CompareModel,
+    IChartServices | null
+  >;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
+import { ModelBody } from '../../widgets/modelBody';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from '../compare/charts';
 import { ColumnPicker } from '../runs/columnPicker';
@@ -14,32 +15,15 @@ import { ExperimentModel } from './model';
  * (the comparison's curves, and bars for single values). It owns (and
  * disposes) the model, and keeps it active while it is visible.
  */
-export class ExperimentBody extends ReactWidget {
+export class ExperimentBody extends ModelBody<
+  ExperimentModel,
+  IChartServices | null
+> {
   /**
    * Create the body.
    */
   constructor(options: ExperimentBody.IOptions) {
-    super();
-    this.model = options.model;
-    this._services = options.services;
-    this._trans = options.translator.load('jupyterlab_trackside');
-    this.addClass('jp-Trackside-ExperimentView');
-  }
-
-  /**
-   * The model of the experiment shown.
-   */
-  readonly model: ExperimentModel;
-
-  /**
-   * Dispose the body and its model.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
+    super(options, 'jp-Trackside-ExperimentView');
   }
 
   protected onAfterShow(msg: Message): void {
@@ -71,16 +55,13 @@ export class ExperimentBody extends ReactWidget {
         {() => (
           <ExperimentContent
             model={this.model}
-            services={this._services}
-            trans={this._trans}
+            services={this.services}
+            trans={this.trans}
           />
         )}
       </UseSignal>
     );
   }
-
-  private _services: IChartServices | null;
-  private _trans: TranslationBundle;
 }
 
 /**
@@ -88,20 +69,14 @@ export class ExperimentBody extends ReactWidget {
  */
 export namespace ExperimentBody {
   /**
-   * The options to create the body.
+   * The options to create the body: the services are the theme manager,
+   * shell and translator of the charts; no charts without the model's
+   * series store.
    */
-  export interface IOptions {
-    /**
-     * The model of the experiment (owned by the body).
-     */
-    model: ExperimentModel;
-    /**
-     * The theme manager, shell and translator of the charts; no charts
-     * without the model's series store.
-     */
-    services: IChartServices | null;
-    translator: ITranslator;
-  }
+  export type IOptions = ModelBody.IOptions<
+    ExperimentModel,
+    IChartServices | null
+  >;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
+import { ModelBody } from '../../widgets/modelBody';
 import { Format } from '../../models/format';
 import { DetailSection } from '../../widgets/detailSection';
 import { useNow } from '../../widgets/hooks';
@@ -25,32 +26,15 @@ export interface IRunDetailServices extends IChartServices {
  * artifacts or the panel's visibility change. It owns (and disposes) the
  * model.
  */
-export class RunDetailBody extends ReactWidget {
+export class RunDetailBody extends ModelBody<
+  RunDetailModel,
+  IRunDetailServices
+> {
   /**
    * Create the body.
    */
   constructor(options: RunDetailBody.IOptions) {
-    super();
-    this.model = options.model;
-    this._services = options.services;
-    this._trans = options.translator.load('jupyterlab_trackside');
-    this.addClass('jp-Trackside-RunDetailBody');
-  }
-
-  /**
-   * The model of the run shown.
-   */
-  readonly model: RunDetailModel;
-
-  /**
-   * Dispose the body and its model.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
+    super(options, 'jp-Trackside-RunDetailBody');
   }
 
   /**
@@ -72,8 +56,8 @@ export class RunDetailBody extends ReactWidget {
                   <RunDetail
                     model={model}
                     isActive={isActive ?? false}
-                    services={this._services}
-                    trans={this._trans}
+                    services={this.services}
+                    trans={this.trans}
                   />
                 )}
               </UseSignal>
@@ -83,9 +67,6 @@ export class RunDetailBody extends ReactWidget {
       </UseSignal>
     );
   }
-
-  private _services: IRunDetailServices;
-  private _trans: TranslationBundle;
 }
 
 /**
@@ -95,14 +76,7 @@ export namespace RunDetailBody {
   /**
    * The options to create the body.
    */
-  export interface IOptions {
-    /**
-     * The model of the run (owned by the body).
-     */
-    model: RunDetailModel;
-    services: IRunDetailServices;
-    translator: ITranslator;
-  }
+  export type IOptions = ModelBody.IOptions<RunDetailModel, IRunDetailServices>;
 }
 
 /**
