@@ -1,6 +1,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
+import { refreshPoll } from '../../models/refreshPoll';
 import { TracksideModel } from '../../models/tracksideModel';
 import { IBackfill, IExperiment, IRun, ISeriesStore } from '../../tokens';
 import { ExperimentRuns } from '../runs/experimentRuns';
@@ -35,7 +36,7 @@ export class ExperimentModel implements IDisposable {
     this._entry = new ExperimentRuns({
       experimentId: this.experimentId,
       service: runs.connection.service,
-      limit: () => runs.runsPerExperiment ?? ExperimentModel.DEFAULT_RUNS_LIMIT
+      limit: () => runs.runsLimit
     });
     this._poll = new Poll({
       auto: true,
@@ -167,14 +168,7 @@ export class ExperimentModel implements IDisposable {
    * when the backend is unreachable, makes the poll back off.
    */
   async refresh(): Promise<void> {
-    if (this.isDisposed) {
-      return;
-    }
-    await this._poll.refresh();
-    if (this.isDisposed) {
-      return;
-    }
-    await this._poll.tick.catch(() => undefined);
+    await refreshPoll(this._poll);
   }
 
   /**
@@ -315,12 +309,6 @@ export class ExperimentModel implements IDisposable {
  * A namespace for `ExperimentModel` statics.
  */
 export namespace ExperimentModel {
-  /**
-   * The runs limit when the "Runs per experiment" setting gives none (the
-   * runs model's default).
-   */
-  export const DEFAULT_RUNS_LIMIT = 1000;
-
   /**
    * The options to create the model.
    */

@@ -2,6 +2,7 @@ import { JSONExt, ReadonlyJSONValue } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
+import { refreshPoll } from '../../models/refreshPoll';
 import { TracksideModel } from '../../models/tracksideModel';
 import { IExperiment, ISeriesStore, ITracksideService } from '../../tokens';
 import { ExperimentRuns } from './experimentRuns';
@@ -114,6 +115,13 @@ export class RunsModel implements IDisposable {
   }
 
   /**
+   * The number of runs to load per experiment: the setting, or the default.
+   */
+  get runsLimit(): number {
+    return this._runsPerExperiment ?? RunsModel.DEFAULT_RUNS_LIMIT;
+  }
+
+  /**
    * Whether the model is disposed.
    */
   get isDisposed(): boolean {
@@ -192,14 +200,7 @@ export class RunsModel implements IDisposable {
    * panel is hidden); never rejects, see the connection's `error`.
    */
   async refresh(): Promise<void> {
-    if (this.isDisposed) {
-      return;
-    }
-    await this._poll.refresh();
-    if (this.isDisposed) {
-      return;
-    }
-    await this._poll.tick.catch(() => undefined);
+    await refreshPoll(this._poll);
   }
 
   /**
@@ -267,7 +268,7 @@ export class RunsModel implements IDisposable {
       entry = new ExperimentRuns({
         experimentId,
         service: this._service,
-        limit: () => this._runsPerExperiment ?? Private.DEFAULT_RUNS_LIMIT
+        limit: () => this.runsLimit
       });
       entry.changed.connect(this._onEntryChanged, this);
       this._entries.set(experimentId, entry);
@@ -353,6 +354,11 @@ export class RunsModel implements IDisposable {
  */
 export namespace RunsModel {
   /**
+   * The runs limit when the "Runs per experiment" setting gives none.
+   */
+  export const DEFAULT_RUNS_LIMIT = 1000;
+
+  /**
    * The options to create a model.
    */
   export interface IOptions {
@@ -380,11 +386,4 @@ export namespace RunsModel {
    * The runs of an expanded experiment.
    */
   export type IRunsState = ExperimentRuns.IState;
-}
-
-namespace Private {
-  /**
-   * The runs limit when the settings give none.
-   */
-  export const DEFAULT_RUNS_LIMIT = 1000;
 }
