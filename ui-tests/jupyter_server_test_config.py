@@ -1,7 +1,7 @@
 """JupyterLab server configuration for the Galata tests.
 
 Each run starts from an empty root folder, so the embedded MLflow backend starts
-fresh (its mlflow.db and mlartifacts/ live there). The folder is one per port, so
+fresh (its files live in the root's .trackside/). The folder is one per port, so
 that servers on different ports (TRACKSIDE_UI_PORT) do not empty each other's.
 """
 

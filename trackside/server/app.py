@@ -7,10 +7,12 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, Unicode
 
 from .backend import BackendManager, BackendOptions
+from .backend_folder import STATE_DIR_NAME, default_backend_folder
 from .handlers import route_table
+from .kernel_activity import untrack_subshell_messages
 
 
 class Trackside(ExtensionApp):
@@ -27,8 +29,9 @@ class Trackside(ExtensionApp):
 
     backend_root = Unicode(
         "",
-        help="Folder holding the embedded server's mlflow.db and mlartifacts/. "
-        "Empty: the Jupyter server's root directory.",
+        help="Folder holding the embedded server's mlflow.db and mlartifacts/. Empty: "
+        ".trackside/backend/ in the Jupyter server's root directory (hidden from the file "
+        "browser), or the root directory itself if an earlier version left mlflow.db there.",
     ).tag(config=True)
 
     port = Int(5000, help="Port of the embedded MLflow server (a free one if taken).").tag(
@@ -55,16 +58,23 @@ class Trackside(ExtensionApp):
         config=True
     )
 
-    @default("backend_root")
-    def _default_backend_root(self) -> str:
+    def _backend_folders(self) -> tuple[Path, Path | None]:
+        """The embedded server's data folder, and its state folder (None: inside it)."""
+        if self.backend_root:
+            return Path(self.backend_root).expanduser().resolve(), None
         server: ServerApp | None = self.serverapp
-        return str(server.root_dir) if server is not None else os.getcwd()
+        root = Path(server.root_dir if server is not None else os.getcwd()).expanduser().resolve()
+        return default_backend_folder(root, self.log), root / STATE_DIR_NAME
 
     def initialize_settings(self) -> None:
+        if self.serverapp is not None:
+            untrack_subshell_messages(self.serverapp.kernel_manager)
         uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
+        data_dir, state_dir = self._backend_folders()
         options = BackendOptions(
             tracking_uri=uri,
-            root_dir=Path(self.backend_root).expanduser().resolve(),
+            root_dir=data_dir,
+            state_dir=state_dir,
             port=self.port,
             adopt_existing=self.adopt_existing,
             health_interval=self.health_interval,

@@ -5,7 +5,7 @@ Resolution, done once when the server extension loads (fast, no waiting on MLflo
 1. a configured tracking URI (``c.Trackside.tracking_uri``, else ``MLFLOW_TRACKING_URI``)
    is used as it is: mode ``external``;
 2. else an MLflow server already answering on the embedded port is adopted: mode ``adopted``;
-3. else ``mlflow server`` (SQLite + served artifacts under the root folder) is started in
+3. else ``mlflow server`` (SQLite + served artifacts in ``root_dir``) is started in
    the background and supervised: mode ``embedded``.
 """
 
@@ -27,12 +27,12 @@ from typing import IO, Any
 
 from ..retry import Backoff
 from . import process_group
+from .backend_folder import ARTIFACTS_DIR_NAME, DB_NAME, STATE_DIR_NAME
 from .history_store import StoreHistoryReader, prepare_history_query
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
 from .upstream import Upstream, upstream_from_uri
 
 LOOPBACK = "127.0.0.1"
-STATE_DIR_NAME = ".trackside"
 PIDFILE_NAME = "backend.json"
 LOG_NAME = "mlflow-server.log"
 # A server that was just started, or is busy, can take seconds for its first
@@ -57,7 +57,10 @@ class State(str, Enum):
 @dataclass(frozen=True)
 class BackendOptions:
     tracking_uri: str | None
+    # The embedded server's mlflow.db and mlartifacts/.
     root_dir: Path
+    # Its pidfile and log; None: ``root_dir/.trackside``.
+    state_dir: Path | None = None
     port: int = 5000
     adopt_existing: bool = True
     health_interval: float = 5.0
@@ -89,7 +92,7 @@ class BackendManager:
     def __init__(self, options: BackendOptions, log: logging.Logger | None = None) -> None:
         self.options = options
         self.log = log or logging.getLogger("trackside")
-        self.state_dir = options.root_dir / STATE_DIR_NAME
+        self.state_dir = options.state_dir or options.root_dir / STATE_DIR_NAME
         self.mode, self.upstream = self._resolve()
         self._state = State.STARTING if self.mode is Mode.EMBEDDED else State.READY
         self._message: str | None = (
@@ -126,7 +129,7 @@ class BackendManager:
         """The embedded server's own store, read directly for metric histories."""
         if self.mode is not Mode.EMBEDDED:
             return None
-        return StoreHistoryReader(self.options.root_dir / "mlflow.db")
+        return StoreHistoryReader(self.options.root_dir / DB_NAME)
 
     @property
     def pidfile(self) -> Path:
@@ -209,8 +212,8 @@ class BackendManager:
         port = self.upstream.base_url.rsplit(":", 1)[1]
         mlflow_server = [
             sys.executable, "-m", "mlflow", "server",
-            "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-            "--artifacts-destination", str(root / "mlartifacts"),
+            "--backend-store-uri", f"sqlite:///{root / DB_NAME}",
+            "--artifacts-destination", str(root / ARTIFACTS_DIR_NAME),
             "--host", LOOPBACK,
             "--port", port,
             "--workers", "1",
@@ -221,6 +224,7 @@ class BackendManager:
 
     def _spawn(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.options.root_dir.mkdir(parents=True, exist_ok=True)
         if self._log_file is None:
             self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as we do
         self._process = subprocess.Popen(

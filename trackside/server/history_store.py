@@ -2,10 +2,10 @@
 
 MLflow's REST ``metrics/get-history`` builds one JSON object per point: a
 1,000,000-point series takes the embedded server ~50 s to page through, which no
-chart can wait for. When Trackside runs the backend itself it knows its store
-(``<root>/mlflow.db``), so the history endpoint reads the points from it directly:
-a read-only SQLite connection, the query built from MLflow's own table model
-(``SqlMetric``) so the schema stays MLflow's, ~1 s for a million points.
+chart can wait for. When Trackside runs the backend itself it knows its store (the
+``mlflow.db`` in its backend folder), so the history endpoint reads the points from
+it directly: a read-only SQLite connection, the query built from MLflow's own table
+model (``SqlMetric``) so the schema stays MLflow's, ~1 s for a million points.
 
 Values are given back as MLflow's API gives them: NaN for rows stored with
 ``is_nan``, ±inf for the ±DBL_MAX the SQL store saves infinities as. Any failure

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import pytest
 
 from trackside.server import process_group
 from trackside.server.backend import BackendManager, BackendOptions, Mode
+from trackside.server.backend_folder import default_backend_folder
 from trackside.server.probe import free_port
 
 from .servers import mlflow_server, recording_peer
@@ -237,3 +239,42 @@ def test_external_uri_starts_nothing(backend_root):
 def test_external_uri_that_is_not_a_server_is_refused(backend_root, uri):
     with pytest.raises(ValueError, match="http:// or https://"):
         BackendManager(options(backend_root, tracking_uri=uri))
+
+
+LOG = logging.getLogger("trackside.tests")
+
+
+def test_a_new_root_keeps_the_backend_in_a_hidden_folder(backend_root, caplog):
+    with caplog.at_level(logging.INFO, logger=LOG.name):
+        assert default_backend_folder(backend_root, LOG) == backend_root / ".trackside" / "backend"
+    assert caplog.records == []
+
+
+def test_an_earlier_version_s_database_in_the_root_keeps_being_used(backend_root, caplog):
+    (backend_root / "mlflow.db").write_bytes(b"")
+    with caplog.at_level(logging.INFO, logger=LOG.name):
+        assert default_backend_folder(backend_root, LOG) == backend_root
+    assert [r.getMessage() for r in caplog.records if "earlier version" in r.getMessage()]
+
+
+def test_the_hidden_folder_wins_once_it_has_a_database(backend_root):
+    (backend_root / "mlflow.db").write_bytes(b"")
+    hidden = backend_root / ".trackside" / "backend"
+    hidden.mkdir(parents=True)
+    (hidden / "mlflow.db").write_bytes(b"")
+    assert default_backend_folder(backend_root, LOG) == hidden
+
+
+async def test_the_state_folder_can_live_apart_from_the_data(backend_root):
+    data = backend_root / ".trackside" / "backend"
+    manager = BackendManager(options(data, state_dir=backend_root / ".trackside"))
+    assert manager.pidfile == backend_root / ".trackside" / "backend.json"
+    manager.start()
+    try:
+        await wait_for_state(manager, "ready")
+        assert (data / "mlflow.db").is_file()
+        assert manager.history_store is not None
+        assert manager.history_store.db_path == data / "mlflow.db"
+        assert manager.pidfile.is_file()
+    finally:
+        await manager.stop()

@@ -2,15 +2,8 @@
 and neither a clean shutdown nor a SIGKILL leaves an MLflow server behind."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,57 +12,7 @@ from jupyter_client import BlockingKernelClient
 from trackside.server import process_group
 from trackside.server.probe import free_port
 
-TOKEN = "trackside-e2e"
-
-
-class Server:
-    def __init__(self, process: subprocess.Popen[bytes], url: str, runtime: Path) -> None:
-        self.process, self.url, self.runtime = process, url, runtime
-
-    def call(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            f"{self.url}/{path}",
-            method=method,
-            data=data,
-            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-    def wait_ready(self, timeout: float = 120.0) -> dict:
-        deadline, status = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                status = self.call("trackside/api/status")
-                if status["state"] == "ready" and status["healthy"]:
-                    return status
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"Trackside never became ready: {status}")
-
-
-@contextmanager
-def jupyter_server(root: Path, backend_port: int) -> Iterator[Server]:
-    port = free_port("127.0.0.1")
-    runtime = root.parent / "runtime"
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
-    command = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-        f"--port={port}", f"--IdentityProvider.token={TOKEN}",
-        f"--ServerApp.root_dir={root}", f"--Trackside.port={backend_port}",
-    ]  # fmt: skip
-    log = open(root.parent / f"jupyter-{port}.log", "ab")  # noqa: SIM115
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield Server(process, f"http://127.0.0.1:{port}", runtime)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
+from .jupyter_process import jupyter_server
 
 
 def backend_pgid(root: Path) -> int:
@@ -143,6 +86,9 @@ def test_kernels_log_to_the_embedded_backend_and_sigkill_leaves_no_orphan(root):
             body={"experiment_ids": [found["experiment"]["experiment_id"]]},
         )
         assert [r["info"]["run_name"] for r in runs["runs"]] == ["from-kernel"]
+        # Kept out of the file browser's way, in the root's hidden folder.
+        assert (root / ".trackside" / "backend" / "mlflow.db").is_file()
+        assert not (root / "mlflow.db").exists()
 
         pgid = backend_pgid(root)
         server.process.send_signal(signal.SIGKILL)
