@@ -3,7 +3,13 @@
  * run) and of its text summary. No DOM: tested with jest.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import { axisStyle, IFigure, plotConfig, themedLayout } from './figure';
+import {
+  axisStyle,
+  IFigure,
+  plotConfig,
+  themedLayout,
+  titleLayout
+} from './figure';
 import { escapePlotlyText } from './plotly';
 import { IChartTheme } from './theme';
 
@@ -70,8 +76,8 @@ export function buildBarFigure(options: {
   const axis = axisStyle(theme);
   const layout: Record<string, unknown> = {
     ...themedLayout(theme),
+    ...titleLayout(theme, key, options.showTitle),
     height: barChartHeight(values.length) + (options.showTitle ? 24 : 0),
-    margin: { l: 8, r: 8, t: options.showTitle ? 32 : 8, b: 8, pad: 2 },
     showlegend: false,
     bargap: 0.3,
     hovermode: 'closest',
@@ -85,14 +91,6 @@ export function buildBarFigure(options: {
       autorange: 'reversed'
     }
   };
-  if (options.showTitle) {
-    layout.title = {
-      text: escapePlotlyText(key),
-      x: 0,
-      xanchor: 'left',
-      font: { color: theme.fontColor, size: theme.fontSize + 3 }
-    };
-  }
   return { data, layout, config: plotConfig() };
 }
 

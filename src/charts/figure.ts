@@ -137,11 +137,11 @@ export function buildFigure(options: {
   const axis = axisStyle(theme);
   const layout: Record<string, unknown> = {
     ...themedLayout(theme),
+    ...titleLayout(theme, key, options.showTitle),
     // Keeps the user's zoom and legend choices across data updates; a new
     // axis kind starts afresh.
     uirevision: `${chart.xAxis}|${chart.logY ? 'log' : 'linear'}`,
     datarevision: options.revision ?? 0,
-    margin: { l: 8, r: 8, t: options.showTitle ? 32 : 8, b: 8, pad: 2 },
     showlegend: series.length > 1,
     // Above the plot: Plotly grows the top margin to fit it, whereas below
     // it collides with the x axis' ticks and title.
@@ -168,14 +168,6 @@ export function buildFigure(options: {
       exponentformat: 'e'
     }
   };
-  if (options.showTitle) {
-    layout.title = {
-      text: escapePlotlyText(key),
-      x: 0,
-      xanchor: 'left',
-      font: { color: theme.fontColor, size: theme.fontSize + 3 }
-    };
-  }
   return { data, layout, config: plotConfig() };
 }
 
@@ -224,6 +216,30 @@ export function themedLayout(theme: IChartTheme): Record<string, unknown> {
       bgcolor: theme.background,
       bordercolor: theme.lineColor,
       font: { color: theme.fontColor, family: theme.fontFamily }
+    }
+  };
+}
+
+/**
+ * The margins of every Trackside chart and, when shown, its title: the
+ * metric key (escaped), left-aligned above the plot.
+ */
+export function titleLayout(
+  theme: IChartTheme,
+  key: string,
+  showTitle: boolean | undefined
+): Record<string, unknown> {
+  const margin = { l: 8, r: 8, t: showTitle ? 32 : 8, b: 8, pad: 2 };
+  if (!showTitle) {
+    return { margin };
+  }
+  return {
+    margin,
+    title: {
+      text: escapePlotlyText(key),
+      x: 0,
+      xanchor: 'left',
+      font: { color: theme.fontColor, size: theme.fontSize + 3 }
     }
   };
 }
