@@ -1,13 +1,8 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
+import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
-import {
-  IBackfill,
-  IExperiment,
-  IRun,
-  ISeriesStore,
-  ITracksideService
-} from '../../tokens';
+import { IBackfill, IExperiment, IRun, ISeriesStore } from '../../tokens';
 
 /**
  * The model of a comparison: the compared runs, fetched once, and the runs
@@ -19,11 +14,10 @@ export class CompareModel implements IDisposable {
    */
   constructor(options: CompareModel.IOptions) {
     this.runIds = [...options.runIds];
-    this._connection = options.connection;
-    this._service = options.connection.service;
+    this.connection = options.connection;
+    this.store = options.store ?? null;
+    this.backfill = options.backfill ?? null;
     this._experiments = options.experiments ?? null;
-    this._store = options.store ?? null;
-    this._backfill = options.backfill ?? null;
     void this._load();
   }
 
@@ -40,25 +34,19 @@ export class CompareModel implements IDisposable {
   }
 
   /**
-   * The connection (navigation) and its service.
+   * The connection (service, visibility, navigation).
    */
-  get connection(): TracksideModel {
-    return this._connection;
-  }
+  readonly connection: TracksideModel;
 
   /**
-   * The series store for the overlaid curves; `null` for no curves.
+   * The series store the charts draw from; `null` for no charts.
    */
-  get store(): ISeriesStore | null {
-    return this._store;
-  }
+  readonly store: ISeriesStore | null;
 
   /**
-   * The backfill the curves ask for history; `null` for none.
+   * The backfill the charts ask for history; `null` for none.
    */
-  get backfill(): IBackfill | null {
-    return this._backfill;
-  }
+  readonly backfill: IBackfill | null;
 
   /**
    * The runs that could be loaded, in the order asked; `null` while loading.
@@ -104,7 +92,7 @@ export class CompareModel implements IDisposable {
 
   private async _load(): Promise<void> {
     const results = await Promise.allSettled(
-      this.runIds.map(id => this._service.getRun(id))
+      this.runIds.map(id => this.connection.service.getRun(id))
     );
     if (this.isDisposed) {
       return;
@@ -127,11 +115,7 @@ export class CompareModel implements IDisposable {
     this._changed.emit(undefined);
   }
 
-  private _connection: TracksideModel;
-  private _service: ITracksideService;
   private _experiments: (() => ReadonlyArray<IExperiment> | null) | null;
-  private _store: ISeriesStore | null;
-  private _backfill: IBackfill | null;
   private _isDisposed = false;
   private _runs: ReadonlyArray<IRun> | null = null;
   private _failures: ReadonlyArray<CompareModel.IFailure> = [];
@@ -145,24 +129,12 @@ export namespace CompareModel {
   /**
    * The options to create the model of a comparison.
    */
-  export interface IOptions {
-    /**
-     * The connection: its service is fetched from.
-     */
-    connection: TracksideModel;
+  export interface IOptions extends IPanelSources {
     runIds: ReadonlyArray<string>;
     /**
      * The known experiments, for the names of the runs' experiments.
      */
     experiments?: () => ReadonlyArray<IExperiment> | null;
-    /**
-     * The series store for the overlaid curves; no curves without it.
-     */
-    store?: ISeriesStore | null;
-    /**
-     * The shared backfill of the series store.
-     */
-    backfill?: IBackfill | null;
   }
 
   /**

@@ -1,14 +1,9 @@
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
+import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
-import {
-  IArtifactList,
-  IBackfill,
-  IRun,
-  ISeriesStore,
-  ITracksideService
-} from '../../tokens';
+import { IArtifactList, IBackfill, IRun, ISeriesStore } from '../../tokens';
 
 /**
  * The model of one run shown in detail: the run, refreshed while it runs
@@ -27,10 +22,9 @@ export class RunDetailModel implements IDisposable {
   constructor(options: RunDetailModel.IOptions) {
     this.runId = options.runId;
     this.experimentId = options.experimentId;
-    this._connection = options.connection;
-    this._service = options.connection.service;
-    this._store = options.store ?? null;
-    this._backfill = options.backfill ?? null;
+    this.connection = options.connection;
+    this.store = options.store ?? null;
+    this.backfill = options.backfill ?? null;
     this._poll = new Poll({
       auto: true,
       factory: () => this._fetchRun(),
@@ -41,7 +35,7 @@ export class RunDetailModel implements IDisposable {
       name: 'jupyterlab-trackside:RunDetailModel',
       standby: () => !this._wantsFetch() || 'when-hidden'
     });
-    this._connection.activeChanged.connect(this._onActiveChanged, this);
+    this.connection.activeChanged.connect(this._onActiveChanged, this);
     void this._fetchArtifacts();
   }
 
@@ -70,25 +64,19 @@ export class RunDetailModel implements IDisposable {
   }
 
   /**
-   * The connection (visibility, navigation).
+   * The connection (service, visibility, navigation).
    */
-  get connection(): TracksideModel {
-    return this._connection;
-  }
+  readonly connection: TracksideModel;
 
   /**
    * The series store the charts draw from; `null` for no charts.
    */
-  get store(): ISeriesStore | null {
-    return this._store;
-  }
+  readonly store: ISeriesStore | null;
 
   /**
    * The backfill the charts ask for history; `null` for none.
    */
-  get backfill(): IBackfill | null {
-    return this._backfill;
-  }
+  readonly backfill: IBackfill | null;
 
   /**
    * The run; `null` until loaded.
@@ -144,7 +132,7 @@ export class RunDetailModel implements IDisposable {
     return Array.from(
       new Set([
         ...run.data.metrics.map(m => m.key),
-        ...(this._store?.keys(run.info.run_id) ?? [])
+        ...(this.store?.keys(run.info.run_id) ?? [])
       ])
     ).sort();
   }
@@ -157,7 +145,7 @@ export class RunDetailModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._connection.activeChanged.disconnect(this._onActiveChanged, this);
+    this.connection.activeChanged.disconnect(this._onActiveChanged, this);
     this._poll.dispose();
     this._latest.clear();
     Signal.clearData(this);
@@ -171,7 +159,7 @@ export class RunDetailModel implements IDisposable {
     return (
       this._run === null ||
       this._fetchOnce ||
-      (this._connection.isActive && this.isRunning)
+      (this.connection.isActive && this.isRunning)
     );
   }
 
@@ -189,7 +177,7 @@ export class RunDetailModel implements IDisposable {
   private async _fetchRun(): Promise<void> {
     this._fetchOnce = false;
     try {
-      const run = await this._service.getRun(this.runId);
+      const run = await this.connection.service.getRun(this.runId);
       if (this.isDisposed) {
         return;
       }
@@ -207,7 +195,7 @@ export class RunDetailModel implements IDisposable {
 
   private async _fetchArtifacts(): Promise<void> {
     try {
-      const list = await this._service.listArtifacts(this.runId);
+      const list = await this.connection.service.listArtifacts(this.runId);
       if (this.isDisposed) {
         return;
       }
@@ -233,15 +221,11 @@ export class RunDetailModel implements IDisposable {
       const previous = this._latest.get(metric.key);
       this._latest.set(metric.key, stamp);
       if (previous !== undefined && previous !== stamp) {
-        this._backfill?.request(run.info.run_id, metric.key);
+        this.backfill?.request(run.info.run_id, metric.key);
       }
     }
   }
 
-  private _connection: TracksideModel;
-  private _service: ITracksideService;
-  private _store: ISeriesStore | null;
-  private _backfill: IBackfill | null;
   private _poll: Poll;
   private _isDisposed = false;
   private _fetchOnce = false;
@@ -267,22 +251,9 @@ export namespace RunDetailModel {
   /**
    * The options to create the model of a run.
    */
-  export interface IOptions {
-    /**
-     * The connection: its service is fetched from, its `isActive` gates the
-     * refresh.
-     */
-    connection: TracksideModel;
+  export interface IOptions extends IPanelSources {
     experimentId: string;
     runId: string;
-    /**
-     * The series store for the charts; no charts without it.
-     */
-    store?: ISeriesStore | null;
-    /**
-     * The shared backfill of the series store.
-     */
-    backfill?: IBackfill | null;
     /**
      * The refresh interval of a running run (ms); `RUNNING_REFRESH` by
      * default.
