@@ -58,19 +58,20 @@ class Trackside(ExtensionApp):
         config=True
     )
 
-    def _backend_folders(self) -> tuple[Path, Path | None]:
+    def _backend_folders(self, embedded: bool) -> tuple[Path, Path | None]:
         """The embedded server's data folder, and its state folder (None: inside it)."""
         if self.backend_root:
             return Path(self.backend_root).expanduser().resolve(), None
         server: ServerApp | None = self.serverapp
         root = Path(server.root_dir if server is not None else os.getcwd()).expanduser().resolve()
-        return default_backend_folder(root, self.log), root / STATE_DIR_NAME
+        folder = default_backend_folder(root, self.log if embedded else None)
+        return folder, root / STATE_DIR_NAME
 
     def initialize_settings(self) -> None:
         if self.serverapp is not None:
             untrack_subshell_messages(self.serverapp.kernel_manager)
         uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
-        data_dir, state_dir = self._backend_folders()
+        data_dir, state_dir = self._backend_folders(embedded=uri is None)
         options = BackendOptions(
             tracking_uri=uri,
             root_dir=data_dir,

@@ -21,16 +21,21 @@ DB_NAME = "mlflow.db"
 ARTIFACTS_DIR_NAME = "mlartifacts"
 
 
-def default_backend_folder(server_root: Path, log: logging.Logger) -> Path:
-    """The folder of the embedded server's ``mlflow.db`` and ``mlartifacts/``."""
+def default_backend_folder(server_root: Path, log: logging.Logger | None) -> Path:
+    """The folder of the embedded server's ``mlflow.db`` and ``mlartifacts/``.
+
+    ``log``: where to say that an earlier version's files are used (None: quietly,
+    when an external tracking server is configured and the folder goes unused).
+    """
     hidden = server_root / STATE_DIR_NAME / BACKEND_DIR_NAME
     legacy_db = server_root / DB_NAME
     if legacy_db.is_file() and not (hidden / DB_NAME).exists():
-        log.info(
-            "Trackside: using the embedded MLflow backend of an earlier version, %s "
-            "(new installs keep it in %s, hidden from the file browser)",
-            legacy_db,
-            hidden,
-        )
+        if log is not None:
+            log.info(
+                "Trackside: using the embedded MLflow backend of an earlier version, %s "
+                "(new installs keep it in %s, hidden from the file browser)",
+                legacy_db,
+                hidden,
+            )
         return server_root
     return hidden
