@@ -6,6 +6,7 @@ import { ModelBody } from '../../widgets/modelBody';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from '../compare/charts';
 import { ColumnPicker } from '../runs/columnPicker';
+import { RunsStatus } from '../runs/runsStatus';
 import { RunsTable } from '../runs/runsTable';
 import { ExperimentModel } from './model';
 
@@ -98,22 +99,14 @@ export function ExperimentContent(props: {
         className="jp-Trackside-ExperimentTable"
         aria-label={trans.__('Runs of %1', name)}
       >
-        {error && (
-          <p className="jp-Trackside-RunsError" role="alert">
-            {trans.__('Could not load the runs: %1', error)}
-          </p>
-        )}
-        {runs === null ? (
-          isLoading ? (
-            <p className="jp-Trackside-Placeholder">
-              {trans.__('Loading runs…')}
-            </p>
-          ) : null
-        ) : runs.length === 0 ? (
-          <p className="jp-Trackside-Placeholder">
-            {trans.__('No runs in this experiment yet.')}
-          </p>
-        ) : (
+        <RunsStatus
+          runs={runs}
+          isLoading={isLoading}
+          error={error}
+          emptyText={trans.__('No runs in this experiment yet.')}
+          trans={trans}
+        />
+        {runs !== null && runs.length > 0 && (
           <>
             <div className="jp-Trackside-RunsControls">
               <ColumnPicker table={model.table} trans={trans} />

@@ -12,6 +12,7 @@ import { useNow } from '../../widgets/hooks';
 import { OpenExperimentButton } from '../../widgets/openExperimentButton';
 import { ColumnPicker } from './columnPicker';
 import { RunsFilter } from './runsFilter';
+import { RunsStatus } from './runsStatus';
 import { RunsTable } from './runsTable';
 
 /**
@@ -100,13 +101,18 @@ function SelectionBar(props: {
 }
 
 /**
- * One experiment: a disclosure button and, when expanded, its runs.
+ * The properties of an experiment's item and of its runs.
  */
-function ExperimentItem(props: {
+interface IExperimentProps {
   model: RunsModel;
   experiment: IExperiment;
   trans: TranslationBundle;
-}): JSX.Element {
+}
+
+/**
+ * One experiment: a disclosure button and, when expanded, its runs.
+ */
+function ExperimentItem(props: IExperimentProps): JSX.Element {
   const { model, experiment, trans } = props;
   const id = experiment.experiment_id;
   const runsId = React.useId();
@@ -219,11 +225,7 @@ function UpdatedTime(props: {
  * The runs of an expanded experiment: the filter box, the column picker,
  * the table and the run count.
  */
-function ExperimentRuns(props: {
-  model: RunsModel;
-  experiment: IExperiment;
-  trans: TranslationBundle;
-}): JSX.Element {
+function ExperimentRuns(props: IExperimentProps): JSX.Element {
   const { model, experiment, trans } = props;
   const id = experiment.experiment_id;
   const name = experiment.name || id;
@@ -247,24 +249,18 @@ function ExperimentRuns(props: {
           <ColumnPicker table={table} trans={trans} />
         </div>
       )}
-      {state?.error && (
-        <p className="jp-Trackside-RunsError" role="alert">
-          {trans.__('Could not load the runs: %1', state.error)}
-        </p>
-      )}
-      {runs === null ? (
-        state?.isLoading ? (
-          <p className="jp-Trackside-Placeholder">
-            {trans.__('Loading runs…')}
-          </p>
-        ) : null
-      ) : runs.length === 0 ? (
-        <p className="jp-Trackside-Placeholder">
-          {filter
+      <RunsStatus
+        runs={runs}
+        isLoading={state?.isLoading}
+        error={state?.error}
+        emptyText={
+          filter
             ? trans.__('No runs match the filter.')
-            : trans.__('No runs in this experiment yet.')}
-        </p>
-      ) : (
+            : trans.__('No runs in this experiment yet.')
+        }
+        trans={trans}
+      />
+      {runs !== null && runs.length > 0 && (
         <>
           <UseSignal signal={model.connection.activeChanged}>
             {() => (
