@@ -7,6 +7,9 @@ import { RunsModel } from '../panels/runs/model';
 import { TracksidePanel } from '../panels/sidebar/panel';
 import { FakeServer, HEALTHY_STATUS, json, waitFor } from './fakeServer';
 
+// The panel preloads Plotly in idle time once shown; jsdom has no canvas.
+jest.mock('../charts/preload', () => ({ preloadChartLibraries: jest.fn() }));
+
 const COUNT = 10_000;
 
 /**
