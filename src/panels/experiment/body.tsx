@@ -3,6 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 import { ModelBody } from '../../widgets/modelBody';
+import { processFollowingVisibility } from '../../widgets/visibility';
 import { IChartServices } from '../../widgets/metricChartGrid';
 import { CompareCharts } from '../compare/charts';
 import { ColumnPicker } from '../runs/columnPicker';
@@ -27,24 +28,18 @@ export class ExperimentBody extends ModelBody<
     super(options, 'jp-Trackside-ExperimentView');
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.isActive = true;
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.isActive = false;
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this.model.isActive = this.isVisible;
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.model.isActive = false;
-    super.onBeforeDetach(msg);
+  /**
+   * Keep the model active while the body is visible.
+   */
+  processMessage(msg: Message): void {
+    processFollowingVisibility(
+      this,
+      msg,
+      () => super.processMessage(msg),
+      isVisible => {
+        this.model.isActive = isVisible;
+      }
+    );
   }
 
   /**

@@ -13,6 +13,7 @@ import { CommandIDs } from '../../commands';
 import { tracksideIcon } from '../../icons';
 import { TracksideModel } from '../../models/tracksideModel';
 import { RunsModel } from '../runs/model';
+import { processFollowingVisibility } from '../../widgets/visibility';
 import { TracksideView } from './view';
 
 /**
@@ -88,28 +89,22 @@ export class TracksidePanel extends SidePanel {
     return this._headerToolbar;
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.isActive = true;
-    preloadChartLibraries();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.isActive = false;
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this.model.isActive = this.isVisible;
-    if (this.isVisible) {
-      preloadChartLibraries();
-    }
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.model.isActive = false;
-    super.onBeforeDetach(msg);
+  /**
+   * Keep the connection active while the panel is visible; once shown,
+   * preload the chart libraries.
+   */
+  processMessage(msg: Message): void {
+    processFollowingVisibility(
+      this,
+      msg,
+      () => super.processMessage(msg),
+      isVisible => {
+        this.model.isActive = isVisible;
+        if (isVisible) {
+          preloadChartLibraries();
+        }
+      }
+    );
   }
 
   private _headerToolbar: Toolbar;
