@@ -122,16 +122,11 @@ export function ComparePlots(props: {
           <h4 id={parcoordsId}>{trans.__('Parallel coordinates')}</h4>
           <label className="jp-Trackside-CompareSelect">
             {trans.__('Metric')}
-            <select
+            <KeySelect
               value={chosenMetric}
-              onChange={event => setMetric(event.currentTarget.value)}
-            >
-              {keys.metrics.map(k => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
+              keys={keys.metrics}
+              onChange={setMetric}
+            />
           </label>
         </div>
         <ComparePlot
@@ -161,31 +156,21 @@ export function ComparePlots(props: {
             <label className="jp-Trackside-CompareSelect" htmlFor={scatterXId}>
               {trans.__('Param')}
             </label>
-            <select
+            <KeySelect
               id={scatterXId}
               value={xKey}
-              onChange={event => setScatterParam(event.currentTarget.value)}
-            >
-              {keys.params.map(k => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
+              keys={keys.params}
+              onChange={setScatterParam}
+            />
             <label className="jp-Trackside-CompareSelect" htmlFor={scatterYId}>
               {trans.__('Metric')}
             </label>
-            <select
+            <KeySelect
               id={scatterYId}
               value={yKey}
-              onChange={event => setScatterMetric(event.currentTarget.value)}
-            >
-              {keys.metrics.map(k => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
+              keys={keys.metrics}
+              onChange={setScatterMetric}
+            />
           </div>
           <ComparePlot
             figure={scatterFigure}
@@ -203,5 +188,30 @@ export function ComparePlots(props: {
         </section>
       )}
     </div>
+  );
+}
+
+/**
+ * A drop-down of metric or param keys.
+ */
+function KeySelect(props: {
+  id?: string;
+  value: string | undefined;
+  keys: ReadonlyArray<string>;
+  onChange: (key: string) => void;
+}): JSX.Element {
+  const { id, value, keys, onChange } = props;
+  return (
+    <select
+      id={id}
+      value={value}
+      onChange={event => onChange(event.currentTarget.value)}
+    >
+      {keys.map(k => (
+        <option key={k} value={k}>
+          {k}
+        </option>
+      ))}
+    </select>
   );
 }
