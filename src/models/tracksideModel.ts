@@ -3,6 +3,7 @@ import { JSONExt, ReadonlyJSONValue } from '@lumino/coreutils';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TracksideRequestError } from '../services/client';
+import { errorMessage } from '../services/errorMessage';
 import { IBackendStatus, ITracksideService } from '../tokens';
 
 /**
@@ -308,7 +309,7 @@ export namespace TracksideModel {
       kind: 'request',
       status: 0,
       errorCode: 'TRACKSIDE_CLIENT_ERROR',
-      message: reason instanceof Error ? reason.message : String(reason)
+      message: errorMessage(reason)
     };
   }
 }

@@ -3,6 +3,7 @@
  * sending a request so that every failure becomes one.
  */
 import { ServerConnection } from '@jupyterlab/services';
+import { errorMessage } from './errorMessage';
 import { Normalize } from './normalize';
 
 /**
@@ -97,7 +98,7 @@ export async function sendRequest(
     throw new TracksideRequestError({
       status: 0,
       errorCode: TracksideRequestError.NETWORK_ERROR,
-      message: reason instanceof Error ? reason.message : String(reason),
+      message: errorMessage(reason),
       url
     });
   }

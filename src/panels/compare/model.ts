@@ -2,6 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
+import { errorMessage } from '../../services/errorMessage';
 import { IBackfill, IExperiment, IRun, ISeriesStore } from '../../tokens';
 
 /**
@@ -106,7 +107,7 @@ export class CompareModel implements IDisposable {
         const reason = result.reason;
         failures.push({
           runId: this.runIds[index],
-          message: reason instanceof Error ? reason.message : String(reason)
+          message: errorMessage(reason)
         });
       }
     });

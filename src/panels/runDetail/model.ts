@@ -3,6 +3,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
+import { errorMessage } from '../../services/errorMessage';
 import { IArtifactList, IBackfill, IRun, ISeriesStore } from '../../tokens';
 
 /**
@@ -188,7 +189,7 @@ export class RunDetailModel implements IDisposable {
       if (this.isDisposed) {
         return;
       }
-      this._error = Private.message(reason);
+      this._error = errorMessage(reason);
     }
     this._runChanged.emit(undefined);
   }
@@ -206,7 +207,7 @@ export class RunDetailModel implements IDisposable {
         return;
       }
       this._artifacts = null;
-      this._artifactsError = Private.message(reason);
+      this._artifactsError = errorMessage(reason);
     }
     this._artifactsChanged.emit(undefined);
   }
@@ -259,14 +260,5 @@ export namespace RunDetailModel {
      * default.
      */
     refreshInterval?: number;
-  }
-}
-
-namespace Private {
-  /**
-   * The message of a failure.
-   */
-  export function message(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
   }
 }

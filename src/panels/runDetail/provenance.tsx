@@ -3,6 +3,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
+import { errorMessage } from '../../services/errorMessage';
 import { IRun } from '../../tokens';
 import { DetailSection } from '../../widgets/detailSection';
 
@@ -42,7 +43,7 @@ export function Provenance(props: {
     try {
       await openNotebookAtCell(commands!, path!, cellId);
     } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
+      setError(errorMessage(reason));
     }
   };
   return (
