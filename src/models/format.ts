@@ -92,10 +92,7 @@ export namespace Format {
    * A date and time in the user's locale.
    */
   export function dateTime(ms: number): string {
-    return new Date(ms).toLocaleString(undefined, {
-      dateStyle: 'short',
-      timeStyle: 'medium'
-    });
+    return Private.formats.dateTime.format(ms);
   }
 
   /**
@@ -106,18 +103,12 @@ export namespace Format {
     const date = new Date(ms);
     const today = new Date(now);
     if (date.toDateString() === today.toDateString()) {
-      return date.toLocaleTimeString(undefined, {
-        hour: 'numeric',
-        minute: '2-digit'
-      });
+      return Private.formats.time.format(date);
     }
     if (date.getFullYear() === today.getFullYear()) {
-      return date.toLocaleDateString(undefined, {
-        month: 'short',
-        day: 'numeric'
-      });
+      return Private.formats.dayMonth.format(date);
     }
-    return date.toLocaleDateString(undefined, { dateStyle: 'short' });
+    return Private.formats.date.format(date);
   }
 
   /**
@@ -185,4 +176,26 @@ export namespace Format {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .slice(0, count);
   }
+}
+
+namespace Private {
+  /**
+   * Date formatters, created once: `toLocaleString` with options builds a
+   * formatter per call, too slow for table rows rendered while scrolling.
+   */
+  export const formats = {
+    dateTime: new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'short',
+      timeStyle: 'medium'
+    }),
+    time: new Intl.DateTimeFormat(undefined, {
+      hour: 'numeric',
+      minute: '2-digit'
+    }),
+    dayMonth: new Intl.DateTimeFormat(undefined, {
+      month: 'short',
+      day: 'numeric'
+    }),
+    date: new Intl.DateTimeFormat(undefined, { dateStyle: 'short' })
+  };
 }

@@ -155,9 +155,9 @@ function RunRowComponent(props: IRunRowProps): JSX.Element {
         {info.start_time !== null ? (
           <time
             dateTime={new Date(info.start_time).toISOString()}
-            title={trans.__('Started %1', Private.dateTime(info.start_time))}
+            title={trans.__('Started %1', Format.dateTime(info.start_time))}
           >
-            {Private.shortDateTime(info.start_time, now)}
+            {Format.shortDateTime(info.start_time, now)}
           </time>
         ) : (
           <span title={trans.__('Start time unknown')}>—</span>
@@ -258,53 +258,4 @@ function ValueCell(props: {
       <span className="jp-Trackside-MetricValue">{text}</span>
     </td>
   );
-}
-
-/**
- * A namespace for private helpers.
- */
-namespace Private {
-  /**
-   * Date formatters, created once: `toLocaleString` with options builds a
-   * formatter per call, too slow for rows rendered while scrolling.
-   * Same output as `Format.dateTime` and `Format.shortDateTime`.
-   */
-  const formats = {
-    dateTime: new Intl.DateTimeFormat(undefined, {
-      dateStyle: 'short',
-      timeStyle: 'medium'
-    }),
-    time: new Intl.DateTimeFormat(undefined, {
-      hour: 'numeric',
-      minute: '2-digit'
-    }),
-    dayMonth: new Intl.DateTimeFormat(undefined, {
-      month: 'short',
-      day: 'numeric'
-    }),
-    date: new Intl.DateTimeFormat(undefined, { dateStyle: 'short' })
-  };
-
-  /**
-   * A date and time in the user's locale.
-   */
-  export function dateTime(ms: number): string {
-    return formats.dateTime.format(ms);
-  }
-
-  /**
-   * The time on the same day, the day and month in the same year, else a
-   * short date.
-   */
-  export function shortDateTime(ms: number, now: number): string {
-    const date = new Date(ms);
-    const today = new Date(now);
-    if (date.toDateString() === today.toDateString()) {
-      return formats.time.format(date);
-    }
-    if (date.getFullYear() === today.getFullYear()) {
-      return formats.dayMonth.format(date);
-    }
-    return formats.date.format(date);
-  }
 }
