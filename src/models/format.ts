@@ -166,15 +166,20 @@ export namespace Format {
   }
 
   /**
+   * Orders entries (metrics, params, tags) by key, by code unit as `<` does.
+   */
+  export function byKey(a: { key: string }, b: { key: string }): number {
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  }
+
+  /**
    * The metrics to show in a summary: sorted by key, at most `count`.
    */
   export function topMetrics(
     metrics: ReadonlyArray<IMetric>,
     count: number
   ): IMetric[] {
-    return [...metrics]
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .slice(0, count);
+    return [...metrics].sort(byKey).slice(0, count);
   }
 }
 

@@ -185,13 +185,11 @@ export function RunDetail(props: {
           <>
             <KeyValueTable
               label={trans.__('Latest metrics of %1', name)}
-              rows={[...run.data.metrics]
-                .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-                .map(m => ({
-                  key: m.key,
-                  value: Format.metricValue(m.value),
-                  title: trans.__('%1 at step %2', String(m.value), m.step)
-                }))}
+              rows={[...run.data.metrics].sort(Format.byKey).map(m => ({
+                key: m.key,
+                value: Format.metricValue(m.value),
+                title: trans.__('%1 at step %2', String(m.value), m.step)
+              }))}
               trans={trans}
             />
             {model.store ? (
@@ -220,7 +218,7 @@ export function RunDetail(props: {
           <KeyValueTable
             label={trans.__('Parameters of %1', name)}
             rows={[...run.data.params]
-              .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+              .sort(Format.byKey)
               .map(p => ({ key: p.key, value: p.value }))}
             trans={trans}
           />

@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
+import { Format } from '../../models/format';
 import { IArtifactList, IRunTag } from '../../tokens';
 import { DetailSection } from '../../widgets/detailSection';
 
@@ -66,7 +67,7 @@ export function Tags(props: {
         <KeyValueTable
           label={trans.__('Tags of %1', props.name)}
           rows={[...shown]
-            .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+            .sort(Format.byKey)
             .map(tag => ({ key: tag.key, value: tag.value }))}
           trans={trans}
         />
