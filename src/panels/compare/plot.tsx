@@ -1,3 +1,4 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { IPlotly, loadPlotly } from '../../charts/plotly';
 import { readChartTheme, ThemeWatcher } from '../../charts/theme';
@@ -19,11 +20,7 @@ export interface IComparePlotProps {
    */
   summary: string;
   className?: string;
-  /**
-   * The text shown while Plotly loads or when it cannot be loaded.
-   */
-  loadingText: string;
-  errorText: string;
+  trans: TranslationBundle;
 }
 
 /**
@@ -32,7 +29,7 @@ export interface IComparePlotProps {
  * changes, and purges the graph on unmount.
  */
 export function ComparePlot(props: IComparePlotProps): JSX.Element {
-  const { figure, summary, className, loadingText, errorText } = props;
+  const { figure, summary, className, trans } = props;
   const ref = React.useRef<HTMLDivElement>(null);
   const [plotly, setPlotly] = React.useState<IPlotly | null>(null);
   const [failed, setFailed] = React.useState(false);
@@ -114,7 +111,9 @@ export function ComparePlot(props: IComparePlotProps): JSX.Element {
       />
       {!plotly && (
         <p className="jp-Trackside-Placeholder">
-          {failed ? errorText : loadingText}
+          {failed
+            ? trans.__('The plot could not be loaded.')
+            : trans.__('Loading the plot…')}
         </p>
       )}
       <figcaption className="jp-Trackside-ComparePlotSummary">

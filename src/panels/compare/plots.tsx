@@ -132,8 +132,7 @@ export function ComparePlots(props: {
         <ComparePlot
           figure={parcoordsFigure}
           className="jp-mod-parcoords"
-          loadingText={trans.__('Loading the plot…')}
-          errorText={trans.__('The plot could not be loaded.')}
+          trans={trans}
           summary={trans._n(
             'Parallel coordinates of %1 run: %2 param axes, then %3 (%4).',
             'Parallel coordinates of %1 runs: %2 param axes, then %3 (%4).',
@@ -175,8 +174,7 @@ export function ComparePlots(props: {
           <ComparePlot
             figure={scatterFigure}
             className="jp-mod-scatter"
-            loadingText={trans.__('Loading the plot…')}
-            errorText={trans.__('The plot could not be loaded.')}
+            trans={trans}
             summary={trans._n(
               '%2 against %3 for %1 run.',
               '%2 against %3 for %1 runs.',
