@@ -2,9 +2,9 @@
 
 Both producers use this module: the kernel's live stream (:mod:`trackside.kernel.live`)
 and the server's metric history (:mod:`trackside.server.history`). The frontend
-decodes both with ``src/stream/arrowDecode.ts`` and decimates with
-``src/charts/decimate.ts``, whose rule :func:`bucket_indices` reproduces exactly
-(``src/__tests__/wire.spec.ts`` compares the two on the same input).
+holds the same format in ``src/wire/`` (``schema.ts``, ``decode.ts``, and
+``buckets.ts``, whose rule :func:`bucket_indices` reproduces exactly:
+``src/__tests__/wire.spec.ts`` compares the two on the same input).
 
 Wire format: one self-contained Arrow IPC stream (schema, dictionaries, one record
 batch) with the columns ``run_id`` and ``key`` as ``dictionary<int32, utf8>`` and
@@ -12,7 +12,7 @@ batch) with the columns ``run_id`` and ``key`` as ``dictionary<int32, utf8>`` an
 missing number is NaN). No int64 (JavaScript would get ``BigInt``), no compression,
 no dictionary deltas.
 
-Decimation rule (``SeriesDecimator`` in ``decimate.ts``): a series of at most
+Decimation rule (``BucketDecimator`` in ``buckets.ts``): a series of at most
 ``max_points`` points is kept whole. Otherwise the step axis is cut into buckets of
 width ``2**level`` on an absolute grid (bucket ``i`` holds
 ``i * 2**level <= step < (i + 1) * 2**level``), ``level`` being the smallest (from
@@ -40,7 +40,7 @@ import pyarrow as pa
 #: Bytes per row on the wire: two int32 indices and three float64 columns.
 ROW_BYTES = 4 + 4 + 8 + 8 + 8
 
-#: The finest bucket width is ``2**MIN_LEVEL`` steps (as ``SeriesDecimator.MIN_LEVEL``).
+#: The finest bucket width is ``2**MIN_LEVEL`` steps (as in ``src/wire/buckets.ts``).
 MIN_LEVEL = -20
 
 #: A bucket keeps all of its points up to this many.

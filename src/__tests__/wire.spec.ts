@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 import { decimate } from '../charts/decimate';
+import { bucketIndices } from '../wire/buckets';
 
 /**
  * The repository's virtual environment (`scripts/dev setup` creates it).
@@ -142,6 +143,10 @@ describe('the wire format decimation', () => {
       const input = cases[name];
       const expected = typescriptIndices(input);
       expect(pythonIndices(input)).toEqual(expected);
+      // The chart's decimator applies the wire rule itself.
+      expect(bucketIndices(input.x, input.y, input.maxPoints)).toEqual(
+        expected
+      );
       expect(expected.length).toBeLessThanOrEqual(Math.max(input.maxPoints, 4));
     }
   );
