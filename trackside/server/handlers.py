@@ -2,49 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from .backend import BackendManager
+from .base_handler import TracksideHandler
 from .gateway import GatewayError, forward, parse_json_body
 from .history import ARROW_STREAM_MIMETYPE, history_arrow, parse_request
 
 API_ROOT = "trackside/api"
-
-
-class TracksideHandler(APIHandler):
-    auth_resource = "trackside"
-
-    @property
-    def backend(self) -> BackendManager:
-        manager: BackendManager = self.settings["trackside_backend"]
-        return manager
-
-    def write_json(self, status: int, payload: dict[str, Any]) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # MLflow's error shape for every failure, including tornado's own 403/404/405.
-        reason = self._reason or "error"
-        exc_info = kwargs.get("exc_info")
-        if exc_info and isinstance(exc_info[1], tornado.web.HTTPError) and exc_info[1].log_message:
-            reason = (
-                exc_info[1].log_message % exc_info[1].args
-                if exc_info[1].args
-                else exc_info[1].log_message
-            )
-        code = {403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-        self.set_header("Content-Type", "application/json")
-        self.finish(
-            json.dumps({"error_code": code.get(status_code, "INTERNAL_ERROR"), "message": reason})
-        )
 
 
 class StatusHandler(TracksideHandler):
