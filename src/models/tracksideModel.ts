@@ -98,7 +98,8 @@ export class TracksideModel implements IDisposable {
   }
 
   /**
-   * What the panel shows: the experiments, one run, or a comparison.
+   * What the panel shows: the experiments, one run, a comparison, the
+   * registered models, one of them, a model, or the served models.
    */
   get view(): TracksideModel.View {
     return this._view;
@@ -169,6 +170,56 @@ export class TracksideModel implements IDisposable {
    */
   showList(): void {
     this._setView({ kind: 'list' });
+  }
+
+  /**
+   * The registered models of the Model Registry.
+   */
+  showModels(): void {
+    this._setView({ kind: 'models' });
+  }
+
+  /**
+   * One registered model and its versions.
+   */
+  showRegisteredModel(name: string): void {
+    this._setView({ kind: 'registeredModel', name });
+  }
+
+  /**
+   * One version of a registered model.
+   */
+  showModelVersion(name: string, version: string): void {
+    this._setView({ kind: 'modelVersion', name, version });
+  }
+
+  /**
+   * A MLflow 3 logged model, with the run that logged it when known.
+   */
+  showLoggedModel(modelId: string, runId?: string): void {
+    this._setView(
+      runId === undefined
+        ? { kind: 'loggedModel', modelId }
+        : { kind: 'loggedModel', modelId, runId }
+    );
+  }
+
+  /**
+   * An old-style model saved under a run's artifacts at `path`.
+   */
+  showRunArtifactModel(runId: string, path: string): void {
+    this._setView({ kind: 'runArtifactModel', runId, path });
+  }
+
+  /**
+   * The locally served models, with one of them selected when given.
+   */
+  showServing(servedId?: string): void {
+    this._setView(
+      servedId === undefined
+        ? { kind: 'serving' }
+        : { kind: 'serving', servedId }
+    );
   }
 
   /**
@@ -274,7 +325,45 @@ export namespace TracksideModel {
         readonly experimentId: string;
         readonly runId: string;
       }
-    | { readonly kind: 'compare'; readonly runIds: ReadonlyArray<string> };
+    | { readonly kind: 'compare'; readonly runIds: ReadonlyArray<string> }
+    | { readonly kind: 'models' }
+    | { readonly kind: 'registeredModel'; readonly name: string }
+    | {
+        readonly kind: 'modelVersion';
+        readonly name: string;
+        readonly version: string;
+      }
+    | {
+        readonly kind: 'loggedModel';
+        readonly modelId: string;
+        readonly runId?: string;
+      }
+    | {
+        readonly kind: 'runArtifactModel';
+        readonly runId: string;
+        readonly path: string;
+      }
+    | { readonly kind: 'serving'; readonly servedId?: string };
+
+  /**
+   * The section of the panel a view belongs to: the runs (experiments, a
+   * run, a comparison) or the models (registry, model views, serving).
+   */
+  export type Section = 'runs' | 'models';
+
+  /**
+   * The section of the panel `view` belongs to.
+   */
+  export function sectionOf(view: View): Section {
+    switch (view.kind) {
+      case 'list':
+      case 'run':
+      case 'compare':
+        return 'runs';
+      default:
+        return 'models';
+    }
+  }
 
   /**
    * The poll frequency of a backend refresh every `interval` ms (the

@@ -10,12 +10,14 @@ import { IRunDetailServices, RunDetailBody } from '../runDetail/body';
 import { RunDetailModel } from '../runDetail/model';
 import { RunsBody } from '../runs/body';
 import { RunsModel } from '../runs/model';
+import { SectionSwitch } from './sectionSwitch';
 
 /**
- * The content of the Trackside panel: the status header, then the view the
- * connection's navigation asks for — the runs list, one run, or a
- * comparison. A run or a comparison gets a new model and body each time it
- * is shown, disposed when the panel navigates away.
+ * The content of the Trackside panel: the status header, the "Runs |
+ * Models" switch, then the view the connection's navigation asks for — the
+ * runs list, one run, a comparison, the registered models, one of them, a
+ * model or the served models. Each view but the runs list gets a new model
+ * and body each time it is shown, disposed when the panel navigates away.
  */
 export class TracksideView extends Panel {
   /**
@@ -48,6 +50,7 @@ export class TracksideView extends Panel {
               </UseSignal>
             )}
           </UseSignal>
+          <SectionSwitch connection={connection} trans={trans} />
           <RunsBody model={this._runs} trans={trans} />
         </>
       )
@@ -81,33 +84,41 @@ export class TracksideView extends Panel {
     this._feature?.dispose();
     this._feature = null;
     const { store, backfill } = this._services;
-    if (view.kind === 'run') {
-      const model = new RunDetailModel({
-        connection,
-        experimentId: view.experimentId,
-        runId: view.runId,
-        store,
-        backfill
-      });
-      this._feature = new RunDetailBody({
-        model,
-        services: this._services,
-        translator: this._translator
-      });
-    } else if (view.kind === 'compare') {
-      const runs = this._runs;
-      const model = new CompareModel({
-        connection,
-        runIds: view.runIds,
-        experiments: () => runs.experiments,
-        store,
-        backfill
-      });
-      this._feature = new CompareBody({
-        model,
-        services: this._services,
-        translator: this._translator
-      });
+    switch (view.kind) {
+      case 'run': {
+        const model = new RunDetailModel({
+          connection,
+          experimentId: view.experimentId,
+          runId: view.runId,
+          store,
+          backfill
+        });
+        this._feature = new RunDetailBody({
+          model,
+          services: this._services,
+          translator: this._translator
+        });
+        break;
+      }
+      case 'compare': {
+        const runs = this._runs;
+        const model = new CompareModel({
+          connection,
+          runIds: view.runIds,
+          experiments: () => runs.experiments,
+          store,
+          backfill
+        });
+        this._feature = new CompareBody({
+          model,
+          services: this._services,
+          translator: this._translator
+        });
+        break;
+      }
+      default:
+        // The runs list, rendered by `RunsBody` in the header's React root.
+        break;
     }
     if (this._feature) {
       this.addWidget(this._feature);
@@ -137,6 +148,14 @@ export namespace TracksideView {
      * What the run detail and the comparison need (series store, backfill,
      * commands, shell, theme manager); no charts without a store.
      */
-    services?: Omit<IRunDetailServices, 'translator'>;
+    services?: IServices;
   }
+
+  /**
+   * What the views of the panel need beyond the connection: the run
+   * detail's and comparison's services and, for the models section, the
+   * Model Registry, model files and serving services (each optional: its
+   * views show a message without it).
+   */
+  export type IServices = Omit<IRunDetailServices, 'translator'>;
 }
