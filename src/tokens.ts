@@ -6,3 +6,5 @@ export * from './tokens/kernelLifecycle';
 export * from './tokens/mlflow';
 export * from './tokens/seriesStore';
 export * from './tokens/service';
+export * from './tokens/modelFiles';
+export * from './tokens/registry';
