@@ -3,6 +3,7 @@ import { corePlugin } from './plugins/core';
 import { kernelLifecyclesPlugin } from './plugins/kernelLifecycles';
 import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
+import { registryPlugin } from './plugins/registry';
 import { seriesStorePlugin } from './plugins/seriesStore';
 import { streamPlugin } from './plugins/stream';
 
@@ -15,6 +16,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   kernelLifecyclesPlugin,
   panelPlugin,
+  registryPlugin,
   notebookToolbarPlugin,
   seriesStorePlugin,
   streamPlugin

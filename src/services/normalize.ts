@@ -2,6 +2,7 @@ import {
   BackendMode,
   BackendState,
   IArtifactList,
+  IBackendCapabilities,
   IBackendStatus,
   IExperiment,
   IFileInfo,
@@ -38,7 +39,22 @@ export namespace Normalize {
         ['starting', 'ready', 'restarting', 'failed', 'unreachable'],
         'unreachable'
       ),
-      message: Private.stringOrNull(raw.message)
+      message: Private.stringOrNull(raw.message),
+      capabilities: capabilities(raw.capabilities)
+    };
+  }
+
+  /**
+   * Normalise the capabilities of a status answer; `null` when absent.
+   */
+  export function capabilities(value: unknown): IBackendCapabilities | null {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return null;
+    }
+    const raw = Private.record(value);
+    return {
+      registry_write: raw.registry_write === true,
+      serving: raw.serving === true
     };
   }
 

@@ -22,6 +22,25 @@ export interface IBackendStatus {
   readonly mlflow_version: string | null;
   readonly state: BackendState;
   readonly message: string | null;
+  /**
+   * What the Jupyter server's authorizer allows the current user; `null`
+   * when the server does not say (then reads only: no writes, no serving).
+   */
+  readonly capabilities: IBackendCapabilities | null;
+}
+
+/**
+ * The Trackside actions the current user may take beyond reading.
+ */
+export interface IBackendCapabilities {
+  /**
+   * Registry writes: register, alias, tag, describe, delete a version.
+   */
+  readonly registry_write: boolean;
+  /**
+   * Serving models locally and calling them.
+   */
+  readonly serving: boolean;
 }
 
 /**

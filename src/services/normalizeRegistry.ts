@@ -1,0 +1,96 @@
+import { IModelAlias, IModelVersion, IRegisteredModel } from '../tokens';
+import { Normalize } from './normalize';
+
+/**
+ * Normalisers from MLflow's Model Registry JSON to the typed entities.
+ *
+ * MLflow omits empty fields (`tags`, `aliases`, `latest_versions`, an unset
+ * `run_id`…) and encodes int64 times as strings; these functions always
+ * return arrays, strings and numbers (or `null` for "unknown").
+ */
+export namespace NormalizeRegistry {
+  /**
+   * Normalise a registered model.
+   */
+  export function registeredModel(value: unknown): IRegisteredModel {
+    const raw = Normalize.record(value);
+    return {
+      name: Private.string(raw.name),
+      creation_timestamp: Private.time(raw.creation_timestamp),
+      last_updated_timestamp: Private.time(raw.last_updated_timestamp),
+      user_id: Private.string(raw.user_id),
+      description: Private.string(raw.description),
+      latest_versions: Normalize.array(raw.latest_versions).map(modelVersion),
+      tags: Normalize.array(raw.tags).map(Normalize.tag),
+      aliases: Normalize.array(raw.aliases)
+        .map(alias)
+        .filter(a => a.alias !== '')
+    };
+  }
+
+  /**
+   * Normalise a model version. MLflow lists a version's aliases as bare
+   * names; each becomes `{alias, version}` with the version's own number.
+   */
+  export function modelVersion(value: unknown): IModelVersion {
+    const raw = Normalize.record(value);
+    const version = Private.string(raw.version);
+    return {
+      name: Private.string(raw.name),
+      version,
+      creation_timestamp: Private.time(raw.creation_timestamp),
+      last_updated_timestamp: Private.time(raw.last_updated_timestamp),
+      user_id: Private.string(raw.user_id),
+      current_stage: Private.string(raw.current_stage) || 'None',
+      description: Private.string(raw.description),
+      source: Private.string(raw.source),
+      run_id: Private.string(raw.run_id) || null,
+      model_id: Private.string(raw.model_id) || null,
+      status: Private.string(raw.status),
+      status_message: Private.string(raw.status_message),
+      tags: Normalize.array(raw.tags).map(Normalize.tag),
+      aliases: Normalize.array(raw.aliases)
+        .map(item =>
+          typeof item === 'string' ? { alias: item, version } : alias(item)
+        )
+        .filter(a => a.alias !== '')
+    };
+  }
+
+  /**
+   * Normalise an alias of a registered model.
+   */
+  export function alias(value: unknown): IModelAlias {
+    const raw = Normalize.record(value);
+    return {
+      alias: Private.string(raw.alias),
+      version: Private.string(raw.version)
+    };
+  }
+}
+
+namespace Private {
+  /**
+   * A string from a JSON string or number (MLflow versions may be either);
+   * `''` otherwise.
+   */
+  export function string(value: unknown): string {
+    if (typeof value === 'string') {
+      return value;
+    }
+    return typeof value === 'number' ? String(value) : '';
+  }
+
+  /**
+   * A time in ms from a JSON number or int64 string; `null` otherwise.
+   */
+  export function time(value: unknown): number | null {
+    const result =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && value.trim() !== ''
+          ? Number(value)
+          : NaN;
+    return Number.isFinite(result) ? result : null;
+  }
+}
