@@ -16,20 +16,19 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
-from collections import deque
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..retry import Backoff
 from . import process_group
 from .backend_folder import ARTIFACTS_DIR_NAME, DB_NAME, STATE_DIR_NAME
 from .history_store import StoreHistoryReader, prepare_history_query
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
+from .supervised import SupervisedProcess, log_tail
 from .upstream import Upstream, upstream_from_uri
 
 LOOPBACK = "127.0.0.1"
@@ -98,8 +97,7 @@ class BackendManager:
         self._message: str | None = (
             "Starting the embedded MLflow server…" if self.mode is Mode.EMBEDDED else None
         )
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_file: IO[bytes] | None = None
+        self._process: SupervisedProcess | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._history_prepared = False
@@ -210,7 +208,7 @@ class BackendManager:
     def _command(self) -> list[str]:
         root = self.options.root_dir
         port = self.upstream.base_url.rsplit(":", 1)[1]
-        mlflow_server = [
+        return [
             sys.executable, "-m", "mlflow", "server",
             "--backend-store-uri", f"sqlite:///{root / DB_NAME}",
             "--artifacts-destination", str(root / ARTIFACTS_DIR_NAME),
@@ -219,27 +217,22 @@ class BackendManager:
             "--workers", "1",
             "--allowed-hosts", f"{LOOPBACK}:{port},localhost:{port}",
         ]  # fmt: skip
-        watchdog = [sys.executable, "-m", "trackside.server.watchdog", "--parent", str(os.getpid())]
-        return [*watchdog, "--grace", str(self.options.stop_timeout), "--", *mlflow_server]
 
     def _spawn(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.options.root_dir.mkdir(parents=True, exist_ok=True)
-        if self._log_file is None:
-            self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as we do
-        self._process = subprocess.Popen(
+        self._process = SupervisedProcess(
             self._command(),
             cwd=self.options.root_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_path=self.log_path,
+            stop_timeout=self.options.stop_timeout,
         )
+        self._process.spawn()
         record = {"owner": os.getpid(), "pgid": self._process.pid, "uri": self.upstream.base_url}
         self.pidfile.write_text(json.dumps(record))
 
     def _exited(self) -> bool:
-        return self._process is None or self._process.poll() is not None
+        return self._process is None or self._process.exited()
 
     async def _sleep_or_stop(self, seconds: float) -> bool:
         """Sleep; True if a stop was requested meanwhile."""
@@ -314,27 +307,11 @@ class BackendManager:
                 return
 
     def log_tail(self, lines: int = 15) -> str:
-        try:
-            with open(self.log_path, "rb") as handle:
-                tail = deque(handle, maxlen=lines)
-        except OSError:
-            return ""
-        return b"".join(tail).decode("utf-8", "replace")
+        return log_tail(self.log_path, lines)
 
     async def _terminate(self) -> None:
-        process = self._process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()  # the watchdog stops its whole group
-            deadline = time.monotonic() + self.options.stop_timeout * 2 + 1
-            while process.poll() is None and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-        # Whatever is still in the group (watchdog SIGKILLed, say) goes now.
-        await asyncio.get_running_loop().run_in_executor(
-            None, process_group.stop_group, process.pid, self.options.stop_timeout
-        )
-        process.poll()
+        if self._process is not None:
+            await self._process.terminate()
 
     async def stop(self) -> None:
         """Stop supervising and stop the embedded server (SIGTERM, then SIGKILL)."""
@@ -347,6 +324,3 @@ class BackendManager:
         await self._terminate()
         if self._process is not None:
             self.pidfile.unlink(missing_ok=True)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
