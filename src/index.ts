@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin } from './plugins/core';
 import { kernelLifecyclesPlugin } from './plugins/kernelLifecycles';
+import { modelFilesPlugin } from './plugins/modelFiles';
 import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
 import { registryPlugin } from './plugins/registry';
@@ -15,6 +16,7 @@ export * from './tokens';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   kernelLifecyclesPlugin,
+  modelFilesPlugin,
   panelPlugin,
   registryPlugin,
   notebookToolbarPlugin,
