@@ -126,3 +126,22 @@ export interface IModelFilesService {
    */
   downloadUrl(file: IFileRef): string;
 }
+
+/**
+ * The commands of the model views, executed by id from the run detail and
+ * the model view (registered by the model files plugin).
+ */
+export namespace ModelCommandIDs {
+  /**
+   * Insert code as a new cell below the active cell of the current
+   * notebook. Args: `{code: string}`.
+   */
+  export const insertSnippet = 'trackside:insert-model-snippet';
+
+  /**
+   * Register a model as a new version of a new or existing registered
+   * model (asks for the name). Args: `{source, runId?, modelId?, label?}`;
+   * resolves the new `IModelVersion`, or `null` when cancelled.
+   */
+  export const register = 'trackside:register-model';
+}
