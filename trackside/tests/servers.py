@@ -98,7 +98,7 @@ def recording_peer() -> Iterator[RecordingPeer]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = _answer
+        do_GET = do_POST = do_PATCH = do_DELETE = _answer
 
         def log_message(self, format: str, *args: object) -> None:
             return
