@@ -6,6 +6,7 @@ import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
 import { registryPlugin } from './plugins/registry';
 import { seriesStorePlugin } from './plugins/seriesStore';
+import { servingPlugin } from './plugins/serving';
 import { streamPlugin } from './plugins/stream';
 
 export * from './tokens';
@@ -21,6 +22,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   registryPlugin,
   notebookToolbarPlugin,
   seriesStorePlugin,
+  servingPlugin,
   streamPlugin
 ];
 
