@@ -6,7 +6,7 @@ import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
 import { registryPlugin } from './plugins/registry';
 import { seriesStorePlugin } from './plugins/seriesStore';
-import { servingPlugin } from './plugins/serving';
+import { servedModelsCommandPlugin, servingPlugin } from './plugins/serving';
 import { streamPlugin } from './plugins/stream';
 
 export * from './tokens';
@@ -23,6 +23,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   notebookToolbarPlugin,
   seriesStorePlugin,
   servingPlugin,
+  servedModelsCommandPlugin,
   streamPlugin
 ];
 
