@@ -61,7 +61,7 @@ export namespace ModelFilesNormalize {
     return typeof value === 'number' ? String(value) : '';
   }
 
-  function textOrNull(value: unknown): string | null {
+  export function textOrNull(value: unknown): string | null {
     const result = text(value);
     return result === '' ? null : result;
   }

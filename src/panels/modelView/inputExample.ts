@@ -90,7 +90,7 @@ namespace Private {
     return { columns: Object.keys(example), rows: [values] };
   }
 
-  function fromArray(list: unknown[]): Rows {
+  export function fromArray(list: unknown[]): Rows {
     if (list.length > 0 && list.every(isRecord)) {
       const columns: string[] = [];
       const seen = new Set<string>();
@@ -114,7 +114,7 @@ namespace Private {
     return { columns: ['value'], rows: list.map(item => [item]) };
   }
 
-  function indexColumns(rows: unknown[][]): string[] {
+  export function indexColumns(rows: unknown[][]): string[] {
     const width = Math.max(0, ...rows.map(row => row.length));
     return Array.from({ length: width }, (_, i) => String(i));
   }

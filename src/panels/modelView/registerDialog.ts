@@ -115,7 +115,7 @@ class RegisterBody extends Widget implements Dialog.IBodyWidget<string> {
     super();
     const { trans } = options;
     this.addClass('jp-Trackside-RegisterBody');
-    const listId = `jp-Trackside-RegisterNames-${Private.nextId++}`;
+    const listId = `jp-Trackside-RegisterNames-${nextBodyId++}`;
 
     const label = document.createElement('label');
     label.textContent = trans.__('Registered model (new or existing)');
@@ -161,6 +161,5 @@ class RegisterBody extends Widget implements Dialog.IBodyWidget<string> {
   private _input: HTMLInputElement;
 }
 
-namespace Private {
-  export let nextId = 0;
-}
+// Ids of the bodies' name lists: unique per page.
+let nextBodyId = 0;

@@ -1,15 +1,18 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { ModelBody } from '../../widgets/modelBody';
 import { Format } from '../../models/format';
 import { DetailSection } from '../../widgets/detailSection';
+import { FileTree } from '../../widgets/artifactPreview/view';
 import { useNow } from '../../widgets/hooks';
 import { IChartServices, MetricChartGrid } from '../../widgets/metricChartGrid';
 import { RunDetailModel } from './model';
 import { RunDetailBar, RunDetailHeader } from './header';
 import { Provenance } from './provenance';
+import { LoggedModels } from './models';
 import { Artifacts, KeyValueTable, Tags } from './sections';
 
 /**
@@ -19,6 +22,10 @@ import { Artifacts, KeyValueTable, Tags } from './sections';
  */
 export interface IRunDetailServices extends IChartServices {
   readonly commands?: CommandRegistry | null;
+  /**
+   * JupyterLab's languages, to highlight text previews.
+   */
+  readonly languages?: IEditorLanguageRegistry | null;
 }
 
 /**
@@ -48,17 +55,21 @@ export class RunDetailBody extends ModelBody<
         {() => (
           <UseSignal signal={model.artifactsChanged}>
             {() => (
-              <UseSignal
-                signal={connection.activeChanged}
-                initialArgs={connection.isActive}
-              >
-                {(_, isActive) => (
-                  <RunDetail
-                    model={model}
-                    isActive={isActive ?? false}
-                    services={this.services}
-                    trans={this.trans}
-                  />
+              <UseSignal signal={model.modelsChanged}>
+                {() => (
+                  <UseSignal
+                    signal={connection.activeChanged}
+                    initialArgs={connection.isActive}
+                  >
+                    {(_, isActive) => (
+                      <RunDetail
+                        model={model}
+                        isActive={isActive ?? false}
+                        services={this.services}
+                        trans={this.trans}
+                      />
+                    )}
+                  </UseSignal>
                 )}
               </UseSignal>
             )}
@@ -227,11 +238,25 @@ export function RunDetail(props: {
 
       <Tags tags={run.data.tags} name={name} trans={trans} />
 
+      <LoggedModels
+        model={model}
+        commands={services.commands ?? null}
+        trans={trans}
+      />
+
       <DetailSection
         title={trans.__('Artifacts')}
         count={artifacts.list?.files.length ?? null}
       >
-        <Artifacts state={artifacts} trans={trans} />
+        {model.artifactTree && artifacts.list ? (
+          <FileTree
+            model={model.artifactTree}
+            languages={services.languages ?? null}
+            trans={trans}
+          />
+        ) : (
+          <Artifacts state={artifacts} trans={trans} />
+        )}
       </DetailSection>
     </section>
   );

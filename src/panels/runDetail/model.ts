@@ -4,7 +4,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
 import { errorMessage } from '../../services/errorMessage';
-import { IArtifactList, IBackfill, IRun, ISeriesStore } from '../../tokens';
+import {
+  IArtifactList,
+  IBackfill,
+  ILoggedModel,
+  IModelFilesService,
+  IRun,
+  ISeriesStore
+} from '../../tokens';
+import { FileTreeModel } from '../../widgets/artifactPreview/fileTree';
 
 /**
  * The model of one run shown in detail: the run, refreshed while it runs
@@ -26,6 +34,7 @@ export class RunDetailModel implements IDisposable {
     this.connection = options.connection;
     this.store = options.store ?? null;
     this.backfill = options.backfill ?? null;
+    this.modelFiles = options.modelFiles ?? null;
     this._poll = new Poll({
       auto: true,
       factory: () => this._fetchRun(),
@@ -38,6 +47,7 @@ export class RunDetailModel implements IDisposable {
     });
     this.connection.activeChanged.connect(this._onActiveChanged, this);
     void this._fetchArtifacts();
+    void this._fetchLoggedModels();
   }
 
   /**
@@ -62,6 +72,57 @@ export class RunDetailModel implements IDisposable {
    */
   get artifactsChanged(): ISignal<this, void> {
     return this._artifactsChanged;
+  }
+
+  /**
+   * Emitted when the run's models (logged models, models among the
+   * artifacts) or their errors change.
+   */
+  get modelsChanged(): ISignal<this, void> {
+    return this._modelsChanged;
+  }
+
+  /**
+   * The logged models and files service; `null`: no models, no previews.
+   */
+  readonly modelFiles: IModelFilesService | null;
+
+  /**
+   * The MLflow 3 logged models of the run; `null` until loaded (or
+   * without a model files service).
+   */
+  get loggedModels(): ReadonlyArray<ILoggedModel> | null {
+    return this._loggedModels;
+  }
+
+  /**
+   * Why the logged models could not be read; `null` if they could.
+   */
+  get loggedModelsError(): string | null {
+    return this._loggedModelsError;
+  }
+
+  /**
+   * The folders of the run's artifacts that hold an old-style model (an
+   * `MLmodel` file), first level or one below; `null` until searched.
+   */
+  get artifactModels(): ReadonlyArray<string> | null {
+    return this._artifactModels;
+  }
+
+  /**
+   * The run's artifacts as a tree with previews; `null` without a model
+   * files service or until the artifacts are listed.
+   */
+  get artifactTree(): FileTreeModel | null {
+    return this._tree;
+  }
+
+  /**
+   * Whether the user may register the run's models.
+   */
+  get canRegister(): boolean {
+    return this.connection.status?.capabilities?.registry_write === true;
   }
 
   /**
@@ -148,6 +209,7 @@ export class RunDetailModel implements IDisposable {
     this._isDisposed = true;
     this.connection.activeChanged.disconnect(this._onActiveChanged, this);
     this._poll.dispose();
+    this._tree?.dispose();
     this._latest.clear();
     Signal.clearData(this);
   }
@@ -202,6 +264,14 @@ export class RunDetailModel implements IDisposable {
       }
       this._artifacts = list;
       this._artifactsError = null;
+      if (this.modelFiles && !this._tree) {
+        this._tree = new FileTreeModel({
+          owner: { runId: this.runId },
+          service: this.modelFiles,
+          files: list.files
+        });
+      }
+      void this._findArtifactModels(list);
     } catch (reason) {
       if (this.isDisposed) {
         return;
@@ -210,6 +280,82 @@ export class RunDetailModel implements IDisposable {
       this._artifactsError = errorMessage(reason);
     }
     this._artifactsChanged.emit(undefined);
+  }
+
+  private async _fetchLoggedModels(): Promise<void> {
+    if (!this.modelFiles) {
+      return;
+    }
+    try {
+      const models = await this.modelFiles.searchRunLoggedModels(
+        this.experimentId,
+        this.runId
+      );
+      if (this.isDisposed) {
+        return;
+      }
+      this._loggedModels = models;
+      this._loggedModelsError = null;
+    } catch (reason) {
+      if (this.isDisposed) {
+        return;
+      }
+      this._loggedModelsError = errorMessage(reason);
+    }
+    this._modelsChanged.emit(undefined);
+  }
+
+  /**
+   * Find the folders holding an `MLmodel` file: the root, each first-level
+   * folder, and the folders one below (at most `MAX_MODEL_FOLDERS`
+   * listings).
+   */
+  private async _findArtifactModels(list: IArtifactList): Promise<void> {
+    if (!this.modelFiles) {
+      return;
+    }
+    const found: string[] = [];
+    const hasMLmodel = (files: IArtifactList['files']) =>
+      files.some(
+        file => !file.is_dir && file.path.split('/').pop() === 'MLmodel'
+      );
+    let budget = RunDetailModel.MAX_MODEL_FOLDERS;
+    const search = async (folders: string[], depth: number): Promise<void> => {
+      for (const folder of folders) {
+        if (budget-- <= 0 || this.isDisposed) {
+          return;
+        }
+        let files: IArtifactList['files'];
+        try {
+          files = (
+            await this.connection.service.listArtifacts(this.runId, folder)
+          ).files;
+        } catch {
+          continue;
+        }
+        if (hasMLmodel(files)) {
+          found.push(folder);
+        } else if (depth > 0) {
+          await search(
+            files.filter(file => file.is_dir).map(file => file.path),
+            depth - 1
+          );
+        }
+      }
+    };
+    if (hasMLmodel(list.files)) {
+      found.push('');
+    } else {
+      await search(
+        list.files.filter(file => file.is_dir).map(file => file.path),
+        1
+      );
+    }
+    if (this.isDisposed) {
+      return;
+    }
+    this._artifactModels = found;
+    this._modelsChanged.emit(undefined);
   }
 
   /**
@@ -234,6 +380,11 @@ export class RunDetailModel implements IDisposable {
   private _error: string | null = null;
   private _artifacts: IArtifactList | null = null;
   private _artifactsError: string | null = null;
+  private _loggedModels: ReadonlyArray<ILoggedModel> | null = null;
+  private _loggedModelsError: string | null = null;
+  private _artifactModels: ReadonlyArray<string> | null = null;
+  private _tree: FileTreeModel | null = null;
+  private _modelsChanged = new Signal<this, void>(this);
   // The latest value of each metric key, as `step|timestamp|value`.
   private _latest = new Map<string, string>();
   private _runChanged = new Signal<this, void>(this);
@@ -250,6 +401,11 @@ export namespace RunDetailModel {
   export const RUNNING_REFRESH = 5000;
 
   /**
+   * The most artifact folders listed to find old-style models.
+   */
+  export const MAX_MODEL_FOLDERS = 40;
+
+  /**
    * The options to create the model of a run.
    */
   export interface IOptions extends IPanelSources {
@@ -260,5 +416,9 @@ export namespace RunDetailModel {
      * default.
      */
     refreshInterval?: number;
+    /**
+     * Logged models and file previews; none without it.
+     */
+    modelFiles?: IModelFilesService | null;
   }
 }

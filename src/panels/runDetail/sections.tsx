@@ -2,7 +2,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { Format } from '../../models/format';
 import { IArtifactList, IRunTag } from '../../tokens';
+import { formatBytes } from '../../widgets/artifactPreview/view';
 import { DetailSection } from '../../widgets/detailSection';
+
+// One byte formatter for the run artifacts and the model files.
+export { formatBytes };
 
 /**
  * A two-column table of keys and values.
@@ -128,21 +132,4 @@ export function Artifacts(props: {
       ))}
     </ul>
   );
-}
-
-/**
- * A byte count, e.g. `512 B`, `1.5 kB`, `3.2 MB`.
- */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) {
-    return `${bytes} B`;
-  }
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
