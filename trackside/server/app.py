@@ -58,6 +58,12 @@ class Trackside(ExtensionApp):
         config=True
     )
 
+    max_preview_bytes = Int(
+        10 * 1024 * 1024,
+        help="Largest artifact file shown as a preview (bigger ones are downloaded or read "
+        "by byte range).",
+    ).tag(config=True)
+
     def _backend_folders(self, embedded: bool) -> tuple[Path, Path | None]:
         """The embedded server's data folder, and its state folder (None: inside it)."""
         if self.backend_root:
@@ -87,6 +93,7 @@ class Trackside(ExtensionApp):
         # Kernels and terminals inherit the server's environment: plain mlflow code logs here.
         os.environ.update(backend.kernel_environment())
         self.settings["trackside_backend"] = backend
+        self.settings["trackside_max_preview_bytes"] = self.max_preview_bytes
         self.log.info(
             "Trackside: %s MLflow backend at %s", backend.mode.value, backend.upstream.public_uri
         )
