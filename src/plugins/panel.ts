@@ -11,7 +11,12 @@ import { TracksideModel } from '../models/tracksideModel';
 import { addExperimentViewCommands } from '../panels/experiment/commands';
 import { RunsModel } from '../panels/runs/model';
 import { TracksidePanel } from '../panels/sidebar/panel';
-import { IBackfill, ISeriesStore, ITracksideService } from '../tokens';
+import {
+  IBackfill,
+  IRegistryService,
+  ISeriesStore,
+  ITracksideService
+} from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-trackside:panel';
 
@@ -30,7 +35,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ISeriesStore,
     IBackfill,
-    IThemeManager
+    IThemeManager,
+    IRegistryService
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -41,7 +47,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     store: ISeriesStore | null,
     backfill: IBackfill | null,
-    themeManager: IThemeManager | null
+    themeManager: IThemeManager | null,
+    registry: IRegistryService | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const connection = new TracksideModel({ service });
@@ -50,7 +57,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       runs,
       commands: app.commands,
       translator,
-      services: { store, backfill, shell: app.shell, themeManager }
+      services: { store, backfill, shell: app.shell, themeManager, registry }
     });
 
     addCommands(app, {

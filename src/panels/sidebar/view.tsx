@@ -10,6 +10,11 @@ import { IRunDetailServices, RunDetailBody } from '../runDetail/body';
 import { RunDetailModel } from '../runDetail/model';
 import { RunsBody } from '../runs/body';
 import { RunsModel } from '../runs/model';
+import { RegisteredModelsBody } from '../models/listBody';
+import { RegisteredModelsModel } from '../models/listModel';
+import { RegisteredModelBody } from '../models/registeredModelBody';
+import { RegisteredModelModel } from '../models/registeredModelModel';
+import { IRegistryService } from '../../tokens';
 import { SectionSwitch } from './sectionSwitch';
 
 /**
@@ -28,6 +33,7 @@ export class TracksideView extends Panel {
     this._runs = options.runs;
     this._translator = options.translator;
     this._services = { ...options.services, translator: options.translator };
+    this._registry = options.services?.registry ?? null;
     this.addClass('jp-Trackside-View');
 
     const connection = this._runs.connection;
@@ -83,7 +89,11 @@ export class TracksideView extends Panel {
   ): void {
     this._feature?.dispose();
     this._feature = null;
+    // The models list keeps its search and pages while the panel shows
+    // something else; it stands by meanwhile.
+    this._modelsList?.setHidden(view.kind !== 'models');
     const { store, backfill } = this._services;
+    const registry = this._registry;
     switch (view.kind) {
       case 'run': {
         const model = new RunDetailModel({
@@ -116,6 +126,29 @@ export class TracksideView extends Panel {
         });
         break;
       }
+      case 'models':
+        if (registry && !this._modelsList) {
+          this._modelsList = new RegisteredModelsBody({
+            model: new RegisteredModelsModel({ connection, registry }),
+            services: null,
+            translator: this._translator
+          });
+          this.addWidget(this._modelsList);
+        }
+        break;
+      case 'registeredModel':
+        if (registry) {
+          this._feature = new RegisteredModelBody({
+            model: new RegisteredModelModel({
+              name: view.name,
+              connection,
+              registry
+            }),
+            services: null,
+            translator: this._translator
+          });
+        }
+        break;
       default:
         // The runs list, rendered by `RunsBody` in the header's React root.
         break;
@@ -128,7 +161,9 @@ export class TracksideView extends Panel {
   private _runs: RunsModel;
   private _translator: ITranslator;
   private _services: IRunDetailServices;
+  private _registry: IRegistryService | null;
   private _feature: Widget | null = null;
+  private _modelsList: RegisteredModelsBody | null = null;
 }
 
 /**
@@ -157,5 +192,10 @@ export namespace TracksideView {
    * Model Registry, model files and serving services (each optional: its
    * views show a message without it).
    */
-  export type IServices = Omit<IRunDetailServices, 'translator'>;
+  export interface IServices extends Omit<IRunDetailServices, 'translator'> {
+    /**
+     * The Model Registry, for the models list and a registered model.
+     */
+    readonly registry?: IRegistryService | null;
+  }
 }
