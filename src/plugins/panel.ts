@@ -11,6 +11,7 @@ import { TracksideModel } from '../models/tracksideModel';
 import { addExperimentViewCommands } from '../panels/experiment/commands';
 import { RunsModel } from '../panels/runs/model';
 import { TracksidePanel } from '../panels/sidebar/panel';
+import { IServingService } from '../tokens/serving';
 import {
   IBackfill,
   IRegistryService,
@@ -36,7 +37,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     ISeriesStore,
     IBackfill,
     IThemeManager,
-    IRegistryService
+    IRegistryService,
+    IServingService
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -48,7 +50,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     store: ISeriesStore | null,
     backfill: IBackfill | null,
     themeManager: IThemeManager | null,
-    registry: IRegistryService | null
+    registry: IRegistryService | null,
+    serving: IServingService | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const connection = new TracksideModel({ service });
@@ -57,7 +60,14 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       runs,
       commands: app.commands,
       translator,
-      services: { store, backfill, shell: app.shell, themeManager, registry }
+      services: {
+        store,
+        backfill,
+        shell: app.shell,
+        themeManager,
+        registry,
+        serving
+      }
     });
 
     addCommands(app, {

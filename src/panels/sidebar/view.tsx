@@ -14,6 +14,10 @@ import { RegisteredModelsBody } from '../models/listBody';
 import { RegisteredModelsModel } from '../models/listModel';
 import { RegisteredModelBody } from '../models/registeredModelBody';
 import { RegisteredModelModel } from '../models/registeredModelModel';
+import { ServingBody } from '../serving/body';
+import { ServingModel } from '../serving/model';
+import { fetchServingExample } from '../../services/servingExample';
+import { IServingService } from '../../tokens/serving';
 import { IRegistryService } from '../../tokens';
 import { SectionSwitch } from './sectionSwitch';
 
@@ -34,6 +38,7 @@ export class TracksideView extends Panel {
     this._translator = options.translator;
     this._services = { ...options.services, translator: options.translator };
     this._registry = options.services?.registry ?? null;
+    this._serving = options.services?.serving ?? null;
     this.addClass('jp-Trackside-View');
 
     const connection = this._runs.connection;
@@ -149,6 +154,27 @@ export class TracksideView extends Panel {
           });
         }
         break;
+      case 'serving':
+        if (this._serving) {
+          const serving = this._serving;
+          this._feature = new ServingBody({
+            model: new ServingModel({
+              connection,
+              service: serving,
+              selectedId: view.servedId,
+              loadExample: (name, version, signal) =>
+                fetchServingExample(
+                  serving.serverSettings,
+                  name,
+                  version,
+                  signal
+                )
+            }),
+            services: null,
+            translator: this._translator
+          });
+        }
+        break;
       default:
         // The runs list, rendered by `RunsBody` in the header's React root.
         break;
@@ -162,6 +188,7 @@ export class TracksideView extends Panel {
   private _translator: ITranslator;
   private _services: IRunDetailServices;
   private _registry: IRegistryService | null;
+  private _serving: IServingService | null;
   private _feature: Widget | null = null;
   private _modelsList: RegisteredModelsBody | null = null;
 }
@@ -197,5 +224,9 @@ export namespace TracksideView {
      * The Model Registry, for the models list and a registered model.
      */
     readonly registry?: IRegistryService | null;
+    /**
+     * Serving, for the served models and the predict form.
+     */
+    readonly serving?: IServingService | null;
   }
 }
