@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { addCommands, CommandIDs } from '../commands';
@@ -14,6 +15,7 @@ import { TracksidePanel } from '../panels/sidebar/panel';
 import { IServingService } from '../tokens/serving';
 import {
   IBackfill,
+  IModelFilesService,
   IRegistryService,
   ISeriesStore,
   ITracksideService
@@ -38,7 +40,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     IBackfill,
     IThemeManager,
     IRegistryService,
-    IServingService
+    IServingService,
+    IModelFilesService,
+    IEditorLanguageRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -51,7 +55,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     backfill: IBackfill | null,
     themeManager: IThemeManager | null,
     registry: IRegistryService | null,
-    serving: IServingService | null
+    serving: IServingService | null,
+    modelFiles: IModelFilesService | null,
+    languages: IEditorLanguageRegistry | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const connection = new TracksideModel({ service });
@@ -66,7 +72,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
         shell: app.shell,
         themeManager,
         registry,
-        serving
+        serving,
+        modelFiles,
+        languages
       }
     });
 

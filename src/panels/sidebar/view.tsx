@@ -18,7 +18,9 @@ import { ServingBody } from '../serving/body';
 import { ServingModel } from '../serving/model';
 import { fetchServingExample } from '../../services/servingExample';
 import { IServingService } from '../../tokens/serving';
-import { IRegistryService } from '../../tokens';
+import { IModelFilesService, IRegistryService } from '../../tokens';
+import { ModelViewBody } from '../modelView/body';
+import { ModelViewModel } from '../modelView/model';
 import { SectionSwitch } from './sectionSwitch';
 
 /**
@@ -39,6 +41,7 @@ export class TracksideView extends Panel {
     this._services = { ...options.services, translator: options.translator };
     this._registry = options.services?.registry ?? null;
     this._serving = options.services?.serving ?? null;
+    this._modelFiles = options.services?.modelFiles ?? null;
     this.addClass('jp-Trackside-View');
 
     const connection = this._runs.connection;
@@ -106,7 +109,8 @@ export class TracksideView extends Panel {
           experimentId: view.experimentId,
           runId: view.runId,
           store,
-          backfill
+          backfill,
+          modelFiles: this._modelFiles
         });
         this._feature = new RunDetailBody({
           model,
@@ -175,6 +179,22 @@ export class TracksideView extends Panel {
           });
         }
         break;
+      case 'modelVersion':
+      case 'loggedModel':
+      case 'runArtifactModel':
+        if (this._modelFiles) {
+          this._feature = new ModelViewBody({
+            model: new ModelViewModel({
+              target: view,
+              connection,
+              files: this._modelFiles,
+              registry
+            }),
+            services: { ...this._services, serving: this._serving },
+            translator: this._translator
+          });
+        }
+        break;
       default:
         // The runs list, rendered by `RunsBody` in the header's React root.
         break;
@@ -189,6 +209,7 @@ export class TracksideView extends Panel {
   private _services: IRunDetailServices;
   private _registry: IRegistryService | null;
   private _serving: IServingService | null;
+  private _modelFiles: IModelFilesService | null;
   private _feature: Widget | null = null;
   private _modelsList: RegisteredModelsBody | null = null;
 }
@@ -228,5 +249,10 @@ export namespace TracksideView {
      * Serving, for the served models and the predict form.
      */
     readonly serving?: IServingService | null;
+    /**
+     * Logged models and model/run files, for the model views, the run's
+     * models and the artifact previews.
+     */
+    readonly modelFiles?: IModelFilesService | null;
   }
 }
