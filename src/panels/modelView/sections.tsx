@@ -130,7 +130,7 @@ function Fields(props: {
   const tensors = fields.some(field => field.kind === 'tensor');
   return (
     <table
-      className="jp-Trackside-DetailTable jp-Trackside-SignatureTable"
+      className="jp-Trackside-SignatureTable"
       aria-label={title}
     >
       <caption>{title}</caption>
@@ -170,7 +170,7 @@ function Params(props: {
   const title = trans.__('Parameters');
   return (
     <table
-      className="jp-Trackside-DetailTable jp-Trackside-SignatureTable"
+      className="jp-Trackside-SignatureTable"
       aria-label={title}
     >
       <caption>{title}</caption>
