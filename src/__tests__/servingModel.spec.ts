@@ -45,11 +45,11 @@ class FakeServing implements IServingService {
     throw new Error('not used');
   }
   async stop(id: string): Promise<IServedModel> {
+    // As the server does: answer it stopped, and forget it.
     this.stops.push(id);
-    this.served = this.served.map(s =>
-      s.id === id ? { ...s, state: 'stopped', pid: null } : s
-    );
-    return this.served.find(s => s.id === id)!;
+    const stopped = this.served.find(s => s.id === id)!;
+    this.served = this.served.filter(s => s.id !== id);
+    return { ...stopped, state: 'stopped', pid: null };
   }
   async predict(): Promise<IPredictResult> {
     throw new Error('not used');
@@ -183,7 +183,16 @@ describe('ServingModel', () => {
     await stopping;
     expect(service.stops).toEqual(['s1']);
     expect(model.isStopping('s1')).toBe(false);
-    expect(model.served![0].state).toBe('stopped');
+    expect(model.served!.map(s => [s.id, s.state])).toEqual([
+      ['s1', 'stopped']
+    ]);
+    // The server no longer lists it; it stays listed here as stopped.
+    service.served = [served('s2', 'starting')];
+    await model.refresh();
+    expect(model.served!.map(s => [s.id, s.state])).toEqual([
+      ['s2', 'starting'],
+      ['s1', 'stopped']
+    ]);
   });
 
   it('shows the error of a failed stop on the served model', async () => {

@@ -88,9 +88,11 @@ describe('Served models view', () => {
       list: async () => list,
       start: async () => served('s9', 'starting'),
       stop: async id => {
+        // As the server does: answer it stopped, and forget it.
         stops.push(id);
-        list = list.map(s => (s.id === id ? { ...s, state: 'stopped' } : s));
-        return list.find(s => s.id === id)!;
+        const stopped = list.find(s => s.id === id)!;
+        list = list.filter(s => s.id !== id);
+        return { ...stopped, state: 'stopped' };
       },
       predict: async () => predictions
     };

@@ -13,7 +13,8 @@ import { PredictModel } from './predictModel';
  * It polls `GET serving` while the panel is visible (standing by while it
  * is hidden), every second while a model is starting and every few seconds
  * otherwise. Selecting a served model creates its predict form; selecting
- * another, or disposing, disposes it.
+ * another, or disposing, disposes it. A model stopped from here stays
+ * listed as stopped (the server forgets it) until the view is closed.
  */
 export class ServingModel implements IDisposable {
   /**
@@ -161,7 +162,9 @@ export class ServingModel implements IDisposable {
       if (this.isDisposed) {
         return;
       }
-      this._replace(stopped);
+      this._stopped.set(id, stopped);
+      this._served = this._withStopped(this._served ?? []);
+      this._afterChange();
     } catch (reason) {
       if (this.isDisposed) {
         return;
@@ -204,9 +207,7 @@ export class ServingModel implements IDisposable {
       if (this.isDisposed) {
         return;
       }
-      this._served = [...served].sort(
-        (a, b) => (b.started_at ?? 0) - (a.started_at ?? 0)
-      );
+      this._served = this._withStopped(served);
       this._error = null;
     } catch (reason) {
       if (this.isDisposed) {
@@ -218,15 +219,15 @@ export class ServingModel implements IDisposable {
   }
 
   /**
-   * Put a served model answered by the server into the list.
+   * The served models the server lists, with those stopped from here that
+   * it no longer lists, newest first.
    */
-  private _replace(served: IServedModel): void {
-    const list = this._served ?? [];
-    const known = list.some(s => s.id === served.id);
-    this._served = known
-      ? list.map(s => (s.id === served.id ? served : s))
-      : [served, ...list];
-    this._afterChange();
+  private _withStopped(served: ReadonlyArray<IServedModel>): IServedModel[] {
+    const listed = new Set(served.map(s => s.id));
+    const stopped = [...this._stopped.values()].filter(s => !listed.has(s.id));
+    return [...served, ...stopped].sort(
+      (a, b) => (b.started_at ?? 0) - (a.started_at ?? 0)
+    );
   }
 
   private _afterChange(): void {
@@ -278,6 +279,7 @@ export class ServingModel implements IDisposable {
   private _selectedId: string | null;
   private _predictor: PredictModel | null = null;
   private _stopping = new Set<string>();
+  private _stopped = new Map<string, IServedModel>();
   private _stopErrors = new Map<string, string>();
   private _changed = new Signal<this, void>(this);
 }
