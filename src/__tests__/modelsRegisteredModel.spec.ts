@@ -13,7 +13,9 @@ import {
 
 /**
  * A registry holding `iris` with versions 1 and 2, applying the writes it
- * receives so that a refresh shows them; the status grants `writes`.
+ * receives so that a refresh shows them; the status grants `writes`. Like
+ * MLflow's, its version search leaves the aliases out: only the registered
+ * model lists them.
  */
 function irisRegistry(writes: boolean) {
   const state = {
@@ -27,8 +29,7 @@ function irisRegistry(writes: boolean) {
     version: v,
     run_id: `run-${v}`,
     status: 'READY',
-    current_stage: 'None',
-    aliases: state.aliases.filter(a => a.version === v).map(a => a.alias)
+    current_stage: 'None'
   });
   const handler = (request: IRecordedRequest): Response => {
     const body = (request.body ?? {}) as Record<string, string>;

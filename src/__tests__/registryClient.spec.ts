@@ -57,6 +57,17 @@ describe('NormalizeRegistry', () => {
     expect(version.creation_timestamp).toBeNull();
   });
 
+  it('reads the logged model id of a models:/ source', () => {
+    const version = NormalizeRegistry.modelVersion({
+      version: '1',
+      source: 'models:/m-0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+    });
+    expect(version.model_id).toBe('m-0a1b2c3d4e5f60718293a4b5c6d7e8f9');
+    expect(
+      NormalizeRegistry.modelVersion({ source: 'runs:/r1/model' }).model_id
+    ).toBeNull();
+  });
+
   it("turns a version's alias names into {alias, version}", () => {
     const version = NormalizeRegistry.modelVersion(VERSION_JSON);
     expect(version.aliases).toEqual([{ alias: 'champion', version: '2' }]);

@@ -45,7 +45,9 @@ export namespace NormalizeRegistry {
       description: Private.string(raw.description),
       source: Private.string(raw.source),
       run_id: Private.string(raw.run_id) || null,
-      model_id: Private.string(raw.model_id) || null,
+      model_id:
+        Private.string(raw.model_id) ||
+        Private.modelIdOf(Private.string(raw.source)),
       status: Private.string(raw.status),
       status_message: Private.string(raw.status_message),
       tags: Normalize.array(raw.tags).map(Normalize.tag),
@@ -70,6 +72,15 @@ export namespace NormalizeRegistry {
 }
 
 namespace Private {
+  /**
+   * The logged model id of a `models:/m-…` source; MLflow's registry store
+   * keeps the source but not always the `model_id` field.
+   */
+  export function modelIdOf(source: string): string | null {
+    const match = /^models:\/(m-[0-9a-f]+)\/?$/.exec(source);
+    return match ? match[1] : null;
+  }
+
   /**
    * A string from a JSON string or number (MLflow versions may be either);
    * `''` otherwise.

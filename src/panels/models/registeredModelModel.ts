@@ -134,7 +134,10 @@ export class RegisteredModelModel implements IDisposable {
       if (this.isDisposed) {
         return;
       }
-      this._versions = [...(this._versions ?? []), ...page.modelVersions];
+      this._versions = [
+        ...(this._versions ?? []),
+        ...Private.withAliases(page.modelVersions, this._model)
+      ];
       this._nextPageToken = page.nextPageToken;
       this._error = null;
     } catch (reason) {
@@ -313,7 +316,7 @@ export class RegisteredModelModel implements IDisposable {
         return;
       }
       this._model = model;
-      this._versions = page.modelVersions;
+      this._versions = Private.withAliases(page.modelVersions, model);
       this._nextPageToken = page.nextPageToken;
       this._error = null;
     } catch (reason) {
@@ -365,5 +368,26 @@ export namespace RegisteredModelModel {
     connection: TracksideModel;
     registry: IRegistryService;
     refreshInterval?: number;
+  }
+}
+
+namespace Private {
+  /**
+   * The versions with the aliases the registered model says point at them:
+   * MLflow's version search leaves a version's aliases out.
+   */
+  export function withAliases(
+    versions: ReadonlyArray<IModelVersion>,
+    model: IRegisteredModel | null
+  ): IModelVersion[] {
+    return versions.map(version => {
+      const aliases = (model?.aliases ?? []).filter(
+        alias => alias.version === version.version
+      );
+      const own = version.aliases.filter(
+        alias => !aliases.some(other => other.alias === alias.alias)
+      );
+      return { ...version, aliases: [...aliases, ...own] };
+    });
   }
 }
