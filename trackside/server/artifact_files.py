@@ -296,8 +296,12 @@ async def _fetch(
     )
     try:
         response = await AsyncHTTPClient().fetch(request, raise_error=False)
-    except (OSError, TimeoutError, HTTPClientError) as err:
-        raise unavailable(upstream, err) from err
+    except Exception as err:
+        if stopped:  # our own early end, whatever tornado reports for the cut connection
+            raise stopped[0] from None
+        if isinstance(err, (OSError, TimeoutError, HTTPClientError)):
+            raise unavailable(upstream, err) from err
+        raise
     if stopped:
         raise stopped[0]
     if response.code == 599:
@@ -393,6 +397,7 @@ class _Transfer:
     position: int = 0  # offset in the file of the next upstream byte
     committed: bool = False
     refusal: GatewayError | None = None
+    failed: _Part | None = None  # an error answer: its body is read before it is judged
 
     def start(self, part: _Part) -> bool:
         """Decide the answer from MLflow's first response; False if it is a refusal."""
@@ -408,7 +413,7 @@ class _Transfer:
                 return False
             self.size = 0  # an empty file: MLflow cannot satisfy bytes=0-…
         else:
-            self.refusal = _upstream_error(part)
+            self.failed = part
             return False
         size = self.size
         if request.byte_range is not None:
@@ -473,6 +478,8 @@ async def send_file(upstream: Upstream, request: FileRequest, sink: ResponseSink
     if request.byte_range is None and not request.download:
         chunk = min(CHUNK_BYTES, request.max_preview_bytes + 1)
     await _fetch(upstream, url, first.header(chunk), transfer.start, transfer.write)
+    if transfer.failed is not None:
+        raise _upstream_error(transfer.failed)
     if transfer.refusal is not None:
         raise transfer.refusal
     await sink.flush()
@@ -495,7 +502,7 @@ async def send_file(upstream: Upstream, request: FileRequest, sink: ResponseSink
 class _Head:
     data: bytearray
     size: int | None = None
-    refusal: GatewayError | None = None
+    failed: _Part | None = None
 
     @property
     def complete(self) -> bool:
@@ -515,7 +522,7 @@ async def read_head(upstream: Upstream, source: ArtifactSource, path: str, limit
         elif part.status == 416 and part.unsatisfied_size() == 0:
             head.size = 0
         else:
-            head.refusal = _upstream_error(part)
+            head.failed = part
             return False
         return True
 
@@ -527,8 +534,8 @@ async def read_head(upstream: Upstream, source: ArtifactSource, path: str, limit
     with contextlib.suppress(_Stop):
         url = source.file_url(upstream, path)
         await _fetch(upstream, url, f"bytes=0-{limit - 1}", start, collect)
-    if head.refusal is not None:
-        raise head.refusal
+    if head.failed is not None:
+        raise _upstream_error(head.failed)
     return head
 
 
