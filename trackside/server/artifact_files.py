@@ -381,10 +381,6 @@ class TransferCut(Exception):
     """The answer had started when MLflow failed: it can only be cut short."""
 
 
-def _unsatisfiable(byte_range: ByteRange, size: int) -> GatewayError:
-    return RangeNotSatisfiable(byte_range, size)
-
-
 @dataclass
 class _Transfer:
     """The answer being sent: the bytes ``first..last`` of a file of ``size`` bytes."""
@@ -395,7 +391,6 @@ class _Transfer:
     last: int = -1
     size: int | None = None
     position: int = 0  # offset in the file of the next upstream byte
-    committed: bool = False
     refusal: GatewayError | None = None
     failed: _Part | None = None  # an error answer: its body is read before it is judged
 
@@ -409,7 +404,7 @@ class _Transfer:
             self.size, self.position = part.content_length(), 0
         elif part.status == 416 and (size := part.unsatisfied_size()) is not None:
             if request.byte_range is not None:
-                self.refusal = _unsatisfiable(request.byte_range, size)
+                self.refusal = RangeNotSatisfiable(request.byte_range, size)
                 return False
             self.size = 0  # an empty file: MLflow cannot satisfy bytes=0-…
         else:
@@ -422,7 +417,7 @@ class _Transfer:
                 return False
             window = request.byte_range.resolve(size)
             if window is None:
-                self.refusal = _unsatisfiable(request.byte_range, size)
+                self.refusal = RangeNotSatisfiable(request.byte_range, size)
                 return False
             self.first, self.last = window
         else:
@@ -448,7 +443,6 @@ class _Transfer:
             sink.set_header("Content-Range", f"bytes {self.first}-{self.last}/{self.size}")
         else:
             sink.set_status(200)
-        self.committed = True
 
     def write(self, data: bytes) -> None:
         """Pass on the part of ``data`` (starting at ``position``) inside first..last."""
