@@ -9,6 +9,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
+from tornado.iostream import StreamClosedError
 
 from .artifact_files import (
     DEFAULT_MAX_PREVIEW_BYTES,
@@ -142,7 +143,10 @@ class ArtifactHandler(TracksideHandler):
                 request = file_request(
                     query, self.request.headers.get("Range"), self.max_preview_bytes
                 )
-                await send_file(upstream, request, self)
+                try:
+                    await send_file(upstream, request, self)
+                except StreamClosedError:
+                    return  # the browser went away, e.g. a cancelled download
                 self.finish()
             elif kind == "table":
                 self.write_json(200, await read_table(upstream, query, self.max_preview_bytes))
