@@ -187,6 +187,8 @@ export function RunDetail(props: {
         run={run}
         commands={services.commands ?? null}
         trans={trans}
+        artifacts={model.artifactTree}
+        languages={services.languages ?? null}
       />
 
       <DetailSection title={trans.__('Metrics')} count={keys.length}>

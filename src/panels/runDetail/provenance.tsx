@@ -1,10 +1,14 @@
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { PageConfig, PathExt } from '@jupyterlab/coreutils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { errorMessage } from '../../services/errorMessage';
 import { IRun } from '../../tokens';
+import { FileTreeModel } from '../../widgets/artifactPreview/fileTree';
+import { ArtifactPreview } from '../../widgets/artifactPreview/view';
 import { DetailSection } from '../../widgets/detailSection';
 
 /**
@@ -14,6 +18,7 @@ export const PROVENANCE_TAGS = {
   notebook: 'trackside.notebook',
   cellId: 'trackside.cell_id',
   executionCount: 'trackside.execution_count',
+  cellSource: 'trackside.cell_source',
   sourceName: 'mlflow.source.name'
 };
 
@@ -25,14 +30,21 @@ export function Provenance(props: {
   run: IRun;
   commands: CommandRegistry | null;
   trans: TranslationBundle;
+  /**
+   * The run's artifacts, to preview the cell's source; none without it.
+   */
+  artifacts?: FileTreeModel | null;
+  languages?: IEditorLanguageRegistry | null;
 }): JSX.Element | null {
   const { run, commands, trans } = props;
+  const artifacts = props.artifacts ?? null;
   const tag = (key: string) =>
     run.data.tags.find(t => t.key === key)?.value ?? null;
   const notebook = tag(PROVENANCE_TAGS.notebook);
   const cellId = tag(PROVENANCE_TAGS.cellId);
   const execution = tag(PROVENANCE_TAGS.executionCount);
   const source = tag(PROVENANCE_TAGS.sourceName);
+  const cellSource = tag(PROVENANCE_TAGS.cellSource);
   const path = notebook ? notebookPath(notebook) : null;
   const [error, setError] = React.useState<string | null>(null);
   if (!notebook && !source) {
@@ -92,6 +104,34 @@ export function Provenance(props: {
           </>
         ) : null}
       </dl>
+      {cellSource && artifacts ? (
+        <UseSignal signal={artifacts.changed}>
+          {() => {
+            const preview = artifacts.preview(cellSource);
+            return (
+              <>
+                <button
+                  type="button"
+                  className="jp-Button jp-mod-minimal jp-Trackside-DetailToggle"
+                  aria-expanded={preview !== null}
+                  onClick={() => artifacts.togglePreview(cellSource)}
+                >
+                  {preview
+                    ? trans.__('Hide the cell source')
+                    : trans.__('Show the cell source')}
+                </button>
+                {preview ? (
+                  <ArtifactPreview
+                    model={preview}
+                    languages={props.languages ?? null}
+                    trans={trans}
+                  />
+                ) : null}
+              </>
+            );
+          }}
+        </UseSignal>
+      ) : null}
       {error ? (
         <p className="jp-Trackside-DetailError" role="alert">
           {error}
