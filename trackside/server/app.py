@@ -13,6 +13,7 @@ from .backend import BackendManager, BackendOptions
 from .backend_folder import STATE_DIR_NAME, default_backend_folder
 from .handlers import route_table
 from .kernel_activity import untrack_subshell_messages
+from .serving.manager import ServingManager, ServingOptions
 
 
 class Trackside(ExtensionApp):
@@ -64,6 +65,14 @@ class Trackside(ExtensionApp):
         "by byte range).",
     ).tag(config=True)
 
+    max_served_models = Int(
+        3, help="Model versions that may be served locally (`mlflow models serve`) at once."
+    ).tag(config=True)
+
+    serving_startup_timeout = Float(
+        180.0, help="Seconds a served model may take to answer its health check."
+    ).tag(config=True)
+
     def _backend_folders(self, embedded: bool) -> tuple[Path, Path | None]:
         """The embedded server's data folder, and its state folder (None: inside it)."""
         if self.backend_root:
@@ -94,6 +103,16 @@ class Trackside(ExtensionApp):
         os.environ.update(backend.kernel_environment())
         self.settings["trackside_backend"] = backend
         self.settings["trackside_max_preview_bytes"] = self.max_preview_bytes
+        self.settings["trackside_serving"] = ServingManager(
+            ServingOptions(
+                state_dir=backend.state_dir / "serving",
+                environment=backend.kernel_environment(),
+                max_served=self.max_served_models,
+                startup_timeout=self.serving_startup_timeout,
+                stop_timeout=self.stop_timeout,
+            ),
+            log=self.log,
+        )
         self.log.info(
             "Trackside: %s MLflow backend at %s", backend.mode.value, backend.upstream.public_uri
         )
@@ -105,6 +124,9 @@ class Trackside(ExtensionApp):
         self.settings["trackside_backend"].start()
 
     async def stop_extension(self) -> None:
+        serving: ServingManager | None = self.settings.get("trackside_serving")
+        if serving is not None:
+            await serving.stop()
         backend: BackendManager | None = self.settings.get("trackside_backend")
         if backend is not None:
             await backend.stop()

@@ -26,6 +26,7 @@ from .gateway import GatewayError, forward, parse_json_body
 from .history import ARROW_STREAM_MIMETYPE, history_arrow, parse_request
 from .mlflow_validators import load as load_mlflow_validators
 from .registry_writes import forward_write
+from .serving.handlers import serving_routes
 
 API_ROOT = "trackside/api"
 BAD_UTF8 = {"error_code": "MALFORMED_REQUEST", "message": "The query is not valid UTF-8."}
@@ -200,5 +201,6 @@ def route_table() -> list[tuple[str, type[APIHandler]]]:
             ArtifactHandler,
         ),
         (url_path_join("/", API_ROOT, "metrics", "history"), MetricHistoryHandler),
+        *serving_routes(API_ROOT),
         (url_path_join("/", API_ROOT, ".*"), NotFoundHandler),
     ]

@@ -1,0 +1,1 @@
+"""Serve registered model versions locally (``mlflow models serve``) and call them."""
