@@ -310,6 +310,9 @@ describe('ModelViewModel', () => {
     expect(node.textContent).not.toContain('# a comment');
     expect(node.textContent).toContain('4.1 kB');
     expect(node.querySelector('.jp-Trackside-RegisterButton')).toBeNull();
+    expect(node.textContent).toContain(
+      'Read-only: this Jupyter server does not allow registry writes.'
+    );
     body.dispose();
     expect(model.isDisposed).toBe(true);
   });

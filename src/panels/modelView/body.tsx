@@ -351,8 +351,19 @@ function Actions(props: {
         trans={trans}
       />
     ) : null;
+  // Registering is a write: say why it is missing rather than hide it
+  // silently (the same words as the registered model view).
+  const readOnly =
+    target.kind !== 'modelVersion' &&
+    model.connection.status?.capabilities?.registry_write !== true ? (
+      <p className="jp-Trackside-DetailEmpty">
+        {trans.__(
+          'Read-only: this Jupyter server does not allow registry writes.'
+        )}
+      </p>
+    ) : null;
   if (!registerButton && !serveButton) {
-    return null;
+    return readOnly;
   }
   return (
     <div className="jp-Trackside-ModelActions">
