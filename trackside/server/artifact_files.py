@@ -356,25 +356,34 @@ def file_request(
     return FileRequest(source, path, parse_range(range_header), download, max_preview_bytes)
 
 
-def _too_large(path: str, size: int, cap: int) -> GatewayError:
-    return GatewayError(
+class FileRefusal(GatewayError):
+    """A refused file request whose answer carries headers too (the file's size…)."""
+
+    def __init__(
+        self, status: int, error_code: str, message: str, headers: Mapping[str, str]
+    ) -> None:
+        super().__init__(status, error_code, message)
+        self.headers = dict(headers)
+
+
+def too_large(path: str, size: int | None, cap: int, why: str) -> FileRefusal:
+    name = repr(posixpath.basename(path))
+    what = f"{name} is {size} bytes, more than" if size is not None else f"{name} exceeds"
+    return FileRefusal(
         413,
         "RESOURCE_EXHAUSTED",
-        f"{posixpath.basename(path)!r} is {size} bytes, more than the {cap}-byte preview limit: "
-        "download it (download=1) or ask for a byte range.",
+        f"{what} the {cap}-byte preview limit: {why}.",
+        {} if size is None else {"X-Trackside-File-Size": str(size)},
     )
 
 
-class RangeNotSatisfiable(GatewayError):
-    """416: the answer also carries ``Content-Range: bytes */<size>``."""
-
-    def __init__(self, byte_range: ByteRange, size: int) -> None:
-        super().__init__(
-            416,
-            "INVALID_PARAMETER_VALUE",
-            f"The range {byte_range.header(2**62)} is outside the file, which has {size} bytes.",
-        )
-        self.content_range = f"bytes */{size}"
+def range_not_satisfiable(byte_range: ByteRange, size: int) -> FileRefusal:
+    return FileRefusal(
+        416,
+        "INVALID_PARAMETER_VALUE",
+        f"The range {byte_range.header(2**62)} is outside the file, which has {size} bytes.",
+        {"Content-Range": f"bytes */{size}", "X-Trackside-File-Size": str(size)},
+    )
 
 
 class TransferCut(Exception):
@@ -404,7 +413,7 @@ class _Transfer:
             self.size, self.position = part.content_length(), 0
         elif part.status == 416 and (size := part.unsatisfied_size()) is not None:
             if request.byte_range is not None:
-                self.refusal = RangeNotSatisfiable(request.byte_range, size)
+                self.refusal = range_not_satisfiable(request.byte_range, size)
                 return False
             self.size = 0  # an empty file: MLflow cannot satisfy bytes=0-…
         else:
@@ -417,12 +426,17 @@ class _Transfer:
                 return False
             window = request.byte_range.resolve(size)
             if window is None:
-                self.refusal = RangeNotSatisfiable(request.byte_range, size)
+                self.refusal = range_not_satisfiable(request.byte_range, size)
                 return False
             self.first, self.last = window
         else:
             if size is not None and size > request.max_preview_bytes and not request.download:
-                self.refusal = _too_large(request.path, size, request.max_preview_bytes)
+                self.refusal = too_large(
+                    request.path,
+                    size,
+                    request.max_preview_bytes,
+                    "download it (download=1) or ask for a byte range",
+                )
                 return False
             self.first, self.last = 0, (size - 1 if size is not None else -1)
         self._commit()

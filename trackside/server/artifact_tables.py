@@ -22,6 +22,7 @@ from .artifact_files import (
     optional_value,
     read_head,
     source_from_query,
+    too_large,
     validate_artifact_path,
 )
 from .gateway import GatewayError, single_value
@@ -122,13 +123,7 @@ async def read_table(
     limit = row_limit(optional_value(query, "limit"))
     head = await read_head(upstream, source, path, max_preview_bytes)
     if kind == PARQUET and not head.complete:
-        size = "more" if head.size is None else str(head.size)
-        raise GatewayError(
-            413,
-            "RESOURCE_EXHAUSTED",
-            f"{posixpath.basename(path)!r} is {size} bytes, more than the "
-            f"{max_preview_bytes}-byte preview limit: a Parquet table is read whole.",
-        )
+        raise too_large(path, head.size, max_preview_bytes, "a Parquet table is read whole")
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
         None, table_preview, bytes(head.data), head.complete, kind, limit, posixpath.basename(path)

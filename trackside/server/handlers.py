@@ -14,7 +14,7 @@ from tornado.iostream import StreamClosedError
 from .artifact_files import (
     DEFAULT_MAX_PREVIEW_BYTES,
     SECURITY_HEADERS,
-    RangeNotSatisfiable,
+    FileRefusal,
     file_request,
     list_files,
     send_file,
@@ -154,8 +154,9 @@ class ArtifactHandler(TracksideHandler):
             else:
                 answer = await list_files(upstream, query)
                 self.write_json(answer.status, answer.body)
-        except RangeNotSatisfiable as err:
-            self.set_header("Content-Range", err.content_range)
+        except FileRefusal as err:
+            for name, value in err.headers.items():
+                self.set_header(name, value)
             self.write_json(err.status, err.to_json())
         except GatewayError as err:
             self.write_json(err.status, err.to_json())

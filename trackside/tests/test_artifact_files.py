@@ -183,6 +183,7 @@ async def test_a_file_over_the_preview_limit_is_413_naming_its_size(jp_fetch, ru
     code, error_code, message = error_of(response)
     assert (code, error_code) == (413, "RESOURCE_EXHAUSTED")
     assert str(len(BIG)) in message and str(PREVIEW_LIMIT) in message
+    assert response.headers["X-Trackside-File-Size"] == str(len(BIG))
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -223,6 +224,7 @@ async def test_an_unsatisfiable_range_is_416(jp_fetch, run_files):
     )
     assert response.code == 416
     assert response.headers["Content-Range"] == f"bytes */{len(BIG)}"
+    assert response.headers["X-Trackside-File-Size"] == str(len(BIG))
     assert json.loads(response.body)["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
