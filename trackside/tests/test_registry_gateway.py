@@ -14,6 +14,9 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from trackside.server.gateway import ALLOWED_OPERATIONS, PATH_PARAMETERS
+from trackside.server.registry_writes import WRITE_OPERATIONS, validate_write
+
 from .servers import MlflowServer, RecordingPeer, recording_peer
 
 
@@ -462,3 +465,38 @@ class TestRefusalsNeverReachMlflow:
                 )
             assert info.value.code == 403, method
         assert peer.requests == []
+
+
+# -- the operation table, called directly ---------------------------------------------------------
+
+
+def test_only_validated_fields_are_forwarded():
+    path, body = validate_write(
+        "model-versions/create",
+        "POST",
+        {"name": "m", "source": "runs:/abc/model", "run_id": "abc", "tags": []},
+    )
+    assert path == "api/2.0/mlflow/model-versions/create"
+    assert body == {"name": "m", "source": "runs:/abc/model", "run_id": "abc", "tags": []}
+    _, alias = validate_write(
+        "registered-models/alias", "POST", {"name": "m", "alias": "champion", "version": 3}
+    )
+    assert alias == {"name": "m", "alias": "champion", "version": "3"}
+
+
+def test_every_allow_listed_operation_is_an_mlflow_route_with_that_method():
+    from mlflow.server.handlers import get_endpoints
+
+    mlflow_routes = {
+        (path.removeprefix("/api/2.0/mlflow/"), method)
+        for path, _, methods in get_endpoints()
+        for method in methods
+        if path.startswith("/api/2.0/mlflow/")
+    }
+    for operation, methods in WRITE_OPERATIONS.items():
+        for method, write_operation in methods.items():
+            assert (write_operation.path, method) in mlflow_routes, (operation, method)
+    for operation, read_methods in ALLOWED_OPERATIONS.items():
+        _, template = PATH_PARAMETERS.get(operation, ("", operation))
+        for method in read_methods:
+            assert (template.format("<model_id>"), method) in mlflow_routes, (operation, method)
