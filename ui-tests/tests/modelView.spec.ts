@@ -36,6 +36,7 @@ with mlflow.start_run(run_name=sys.argv[3]):
     figure, axes = plt.subplots(figsize=(2, 2))
     axes.plot([0, 1, 2], [2, 1, 3])
     mlflow.log_figure(figure, "plots/curve.png")
+    mlflow.log_text("a,b\\n1,x\\n2,y\\n", "data/rows.csv")
 `;
 
 /**
@@ -107,6 +108,15 @@ test.describe('Trackside model view', () => {
     expect(
       await image.evaluate(node => (node as HTMLImageElement).naturalWidth)
     ).toBeGreaterThan(0);
+
+    // CSV: the first rows as a table.
+    await panel.getByRole('button', { name: /data\/$/ }).click();
+    await panel.getByRole('button', { name: /rows\.csv$/ }).click();
+    const rows = panel
+      .getByRole('region', { name: 'Preview of data/rows.csv' })
+      .getByRole('table', { name: 'data/rows.csv' });
+    await expect(rows.getByRole('columnheader')).toHaveText(['a', 'b']);
+    await expect(rows.getByRole('row').nth(2)).toHaveText('2y');
 
     // The logged model: signature and input example.
     await modelLink.click();
