@@ -35,6 +35,8 @@ export function SnippetSection(props: {
     setError(null);
     setNote(trans.__('Copied.'));
   };
+  // Always offered: a notebook opened after this rendered counts, and the
+  // command says when there is none.
   const insert = async () => {
     setNote(null);
     setError(null);
@@ -82,7 +84,6 @@ export function SnippetSection(props: {
           <button
             type="button"
             className="jp-Button jp-mod-styled jp-mod-accept"
-            disabled={!commands.isEnabled(ModelCommandIDs.insertSnippet)}
             title={commands.caption(ModelCommandIDs.insertSnippet)}
             onClick={() => void insert()}
           >
