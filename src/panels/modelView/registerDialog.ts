@@ -54,6 +54,7 @@ export async function registerModel(
     try {
       if (!existing.includes(name)) {
         await createIfMissing(registry, name);
+        existing.push(name);
       }
       return await registry.createModelVersion({
         name,
