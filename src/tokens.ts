@@ -8,3 +8,4 @@ export * from './tokens/seriesStore';
 export * from './tokens/service';
 export * from './tokens/modelFiles';
 export * from './tokens/registry';
+export * from './tokens/serving';

@@ -1,10 +1,6 @@
 import { PredictModel } from '../panels/serving/predictModel';
-import { IServingExample } from '../services/servingExample';
-import {
-  IPredictResult,
-  IServedModel,
-  IServingService
-} from '../tokens/serving';
+import { IServingExample } from '../panels/serving/example';
+import { IPredictResult, IServedModel, IServingService } from '../tokens';
 import { sleep, waitFor } from './fakeServer';
 
 const SERVED: IServedModel = {
@@ -205,13 +201,15 @@ describe('PredictModel', () => {
     expect(model.result).toBeNull();
   });
 
-  it('aborts the example fetch when disposed', async () => {
-    let signal: AbortSignal | null = null;
-    model = create(async s => {
-      signal = s;
-      return new Promise(() => undefined);
-    });
+  it('ignores an example that comes after it is disposed', async () => {
+    const example = deferred<IServingExample | null>();
+    model = create(() => example.promise);
+    let changes = 0;
+    model.changed.connect(() => changes++);
     model.dispose();
-    expect(signal!.aborted).toBe(true);
+    example.resolve(EXAMPLE);
+    await sleep(10);
+    expect(changes).toBe(0);
+    expect(model.exampleState).toBe('loading');
   });
 });

@@ -1,10 +1,5 @@
 import { TracksideRequestError } from '../services/request';
 import { ServingClient } from '../services/servingClient';
-import {
-  fetchServingExample,
-  modelFilesLocation,
-  wrapInputExample
-} from '../services/servingExample';
 import { ServingNormalize } from '../services/servingNormalize';
 import { BASE_URL, FakeServer, json } from './fakeServer';
 
@@ -163,108 +158,5 @@ describe('ServingClient', () => {
     server.handler = () => new Response('<html>', { status: 200 });
     const failure = await client.list().catch(reason => reason);
     expect(failure.errorCode).toBe(TracksideRequestError.INVALID_RESPONSE);
-  });
-});
-
-describe('fetchServingExample', () => {
-  let server: FakeServer;
-
-  beforeEach(() => {
-    server = new FakeServer();
-  });
-
-  it('reads serving_input_example.json of the logged model', async () => {
-    const payload = { dataframe_split: { columns: ['a'], data: [[1]] } };
-    server.handler = request => {
-      if (request.endpoint === 'mlflow/model-versions/get') {
-        return json({
-          model_version: {
-            source: 'models:/m-0123abcd',
-            model_id: 'm-0123abcd'
-          }
-        });
-      }
-      return json(payload);
-    };
-    const example = await fetchServingExample(
-      server.serverSettings,
-      'my model',
-      '2'
-    );
-    expect(server.requests[0].query).toEqual({
-      name: 'my model',
-      version: '2'
-    });
-    expect(server.requests[1].endpoint).toBe('artifacts/file');
-    expect(server.requests[1].query).toEqual({
-      model_id: 'm-0123abcd',
-      path: 'serving_input_example.json'
-    });
-    expect(example).toEqual({ payload, path: 'serving_input_example.json' });
-  });
-
-  it('wraps input_example.json when there is no serving example', async () => {
-    server.handler = request => {
-      if (request.endpoint === 'mlflow/model-versions/get') {
-        return json({ model_version: { source: 'runs:/r1/model' } });
-      }
-      if (request.query.path === 'model/serving_input_example.json') {
-        return json(
-          { error_code: 'RESOURCE_DOES_NOT_EXIST', message: '' },
-          404
-        );
-      }
-      return json({ columns: ['a'], data: [[1]] });
-    };
-    const example = await fetchServingExample(server.serverSettings, 'm', '1');
-    expect(server.requests[2].query).toEqual({
-      run_id: 'r1',
-      path: 'model/input_example.json'
-    });
-    expect(example).toEqual({
-      payload: { dataframe_split: { columns: ['a'], data: [[1]] } },
-      path: 'model/input_example.json'
-    });
-  });
-
-  it('resolves null for a model logged without an example', async () => {
-    server.handler = request =>
-      request.endpoint === 'mlflow/model-versions/get'
-        ? json({ model_version: { model_id: 'm-1' } })
-        : json({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: '' }, 404);
-    expect(
-      await fetchServingExample(server.serverSettings, 'm', '1')
-    ).toBeNull();
-    expect(server.requests).toHaveLength(3);
-  });
-
-  it('rejects with the error of another failure', async () => {
-    server.handler = () =>
-      json(
-        { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'No version' },
-        404
-      );
-    await expect(
-      fetchServingExample(server.serverSettings, 'm', '9')
-    ).rejects.toThrow('No version');
-  });
-
-  it('finds where the files of a version are', () => {
-    expect(modelFilesLocation({ source: 'models:/m-abc' })).toEqual({
-      query: { model_id: 'm-abc' },
-      prefix: ''
-    });
-    expect(modelFilesLocation({ source: 'runs:/r/a/b/' })).toEqual({
-      query: { run_id: 'r' },
-      prefix: 'a/b/'
-    });
-    expect(modelFilesLocation({ source: 's3://bucket/x' })).toBeNull();
-  });
-
-  it('wraps raw examples as the payload MLflow expects', () => {
-    expect(wrapInputExample([{ a: 1 }])).toEqual({
-      dataframe_records: [{ a: 1 }]
-    });
-    expect(wrapInputExample([[1, 2]])).toEqual({ inputs: [[1, 2]] });
   });
 });

@@ -1,12 +1,12 @@
 import { TracksideModel } from '../models/tracksideModel';
 import { ServingModel } from '../panels/serving/model';
-import { IServingExample } from '../services/servingExample';
-import { ITracksideService } from '../tokens';
+import { IServingExample } from '../panels/serving/example';
 import {
   IPredictResult,
   IServedModel,
-  IServingService
-} from '../tokens/serving';
+  IServingService,
+  ITracksideService
+} from '../tokens';
 import { sleep, waitFor } from './fakeServer';
 
 function served(id: string, state: IServedModel['state']): IServedModel {

@@ -5,12 +5,13 @@ import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { ServingBody } from '../panels/serving/body';
 import { ServingModel } from '../panels/serving/model';
-import { IBackendStatus, ITracksideService } from '../tokens';
 import {
+  IBackendStatus,
   IPredictResult,
   IServedModel,
-  IServingService
-} from '../tokens/serving';
+  IServingService,
+  ITracksideService
+} from '../tokens';
 import { ServeButton } from '../widgets/serveButton';
 import { waitFor } from './fakeServer';
 

@@ -7,7 +7,7 @@ import { ITranslator } from '@jupyterlab/translation';
 import { CommandToolbarButton, runIcon } from '@jupyterlab/ui-components';
 import { TracksidePanel } from '../panels/sidebar/panel';
 import { ServingClient } from '../services/servingClient';
-import { IServingService } from '../tokens/serving';
+import { IServingService } from '../tokens';
 
 /**
  * The command that shows the served models in the Trackside panel.

@@ -1,9 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
-import {
-  IPredictResult,
-  IServedModel,
-  IServingService
-} from '../tokens/serving';
+import { IPredictResult, IServedModel, IServingService } from '../tokens';
 import { TracksideClient } from './client';
 import { Normalize } from './normalize';
 import { responseError, sendRequest, TracksideRequestError } from './request';

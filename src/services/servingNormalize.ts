@@ -3,7 +3,7 @@ import {
   IServedModel,
   IServingError,
   ServedState
-} from '../tokens/serving';
+} from '../tokens';
 import { Normalize } from './normalize';
 
 /**

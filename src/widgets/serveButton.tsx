@@ -3,7 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { TracksideModel } from '../models/tracksideModel';
 import { errorMessage } from '../services/errorMessage';
-import { IServingService } from '../tokens/serving';
+import { IServingService } from '../tokens';
 
 /**
  * The Serve button of a registered model version: it asks the Jupyter

@@ -4,7 +4,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { TracksideModel } from '../../models/tracksideModel';
 import { refreshPoll } from '../../models/refreshPoll';
 import { errorMessage } from '../../services/errorMessage';
-import { IServedModel, IServingService } from '../../tokens/serving';
+import { IServedModel, IServingService } from '../../tokens';
+import { ExampleLoader } from './example';
 import { PredictModel } from './predictModel';
 
 /**
@@ -254,8 +255,7 @@ export class ServingModel implements IDisposable {
       this._predictor = new PredictModel({
         served: selected,
         service: this.service,
-        loadExample: signal =>
-          loadExample(selected.name, selected.version, signal)
+        loadExample: () => loadExample(selected.name, selected.version)
       });
     }
   }
@@ -271,7 +271,7 @@ export class ServingModel implements IDisposable {
   }
 
   private _poll: Poll;
-  private _loadExample: ServingModel.ExampleLoader;
+  private _loadExample: ExampleLoader;
   private _intervals: { starting: number; idle: number };
   private _isDisposed = false;
   private _served: IServedModel[] | null = null;
@@ -304,20 +304,14 @@ export namespace ServingModel {
   export const MAX_BACKOFF = 60 * 1000;
 
   /**
-   * Reads a model version's example payload; `null` when it has none.
-   */
-  export type ExampleLoader = (
-    name: string,
-    version: string,
-    signal: AbortSignal
-  ) => ReturnType<PredictModel.ExampleLoader>;
-
-  /**
    * The options to create the model.
    */
   export interface IOptions {
     connection: TracksideModel;
     service: IServingService;
+    /**
+     * Reads the example payload of a model version (`exampleLoader`).
+     */
     loadExample: ExampleLoader;
     /**
      * The served model selected at first.

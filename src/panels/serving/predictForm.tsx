@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { IServedModel } from '../../tokens/serving';
+import { IServedModel } from '../../tokens';
 import { PayloadTableEditor } from './payloadTable';
 import { PredictModel } from './predictModel';
 import { PredictResultView } from './predictResult';

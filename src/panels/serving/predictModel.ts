@@ -1,12 +1,8 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { errorMessage } from '../../services/errorMessage';
-import { IServingExample } from '../../services/servingExample';
-import {
-  IPredictResult,
-  IServedModel,
-  IServingService
-} from '../../tokens/serving';
+import { IPredictResult, IServedModel, IServingService } from '../../tokens';
+import { IServingExample } from './example';
 import { IJsonError, parseJson } from './jsonText';
 import { IPayloadTable, PayloadTable } from './payload';
 import { prettyJson } from './predictions';
@@ -16,8 +12,8 @@ import { prettyJson } from './predictions';
  * table (kept in step: editing one rewrites the other), the example it was
  * prefilled from, the request in flight and its result. No DOM.
  *
- * Disposing it aborts the example fetch and a request in flight, so no
- * answer outlives the form.
+ * Disposing it aborts a request in flight and ignores a late example, so
+ * no answer outlives the form.
  */
 export class PredictModel implements IDisposable {
   /**
@@ -213,7 +209,6 @@ export class PredictModel implements IDisposable {
     this._isDisposed = true;
     this._controller?.abort();
     this._controller = null;
-    this._exampleController.abort();
     Signal.clearData(this);
   }
 
@@ -235,7 +230,7 @@ export class PredictModel implements IDisposable {
   private async _prefill(): Promise<void> {
     let example: IServingExample | null = null;
     try {
-      example = await this._loadExample(this._exampleController.signal);
+      example = await this._loadExample();
     } catch (reason) {
       if (this.isDisposed) {
         return;
@@ -260,7 +255,6 @@ export class PredictModel implements IDisposable {
 
   private _service: IServingService;
   private _loadExample: PredictModel.ExampleLoader;
-  private _exampleController = new AbortController();
   private _controller: AbortController | null = null;
   private _isDisposed = false;
   private _touched = false;
@@ -290,9 +284,7 @@ export namespace PredictModel {
    * Reads the served model version's example payload; `null` when it has
    * none.
    */
-  export type ExampleLoader = (
-    signal: AbortSignal
-  ) => Promise<IServingExample | null>;
+  export type ExampleLoader = () => Promise<IServingExample | null>;
 
   /**
    * The payload of a form with no example: an empty split to fill in.

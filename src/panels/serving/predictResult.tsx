@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { IPredictResult } from '../../tokens/serving';
+import { IPredictResult } from '../../tokens';
 import { PayloadTable } from './payload';
 import { displayPredictions } from './predictions';
 

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { Format } from '../../models/format';
-import { IServedModel, ServedState } from '../../tokens/serving';
+import { IServedModel, ServedState } from '../../tokens';
 import { ServingModel } from './model';
 
 /**

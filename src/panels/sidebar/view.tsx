@@ -16,7 +16,8 @@ import { RegisteredModelBody } from '../models/registeredModelBody';
 import { RegisteredModelModel } from '../models/registeredModelModel';
 import { ServingBody } from '../serving/body';
 import { ServingModel } from '../serving/model';
-import { fetchServingExample } from '../../services/servingExample';
+import { exampleLoader } from '../serving/example';
+import { versionLocation } from '../modelView/location';
 import { IServingService } from '../../tokens/serving';
 import { IModelFilesService, IRegistryService } from '../../tokens';
 import { ModelViewBody } from '../modelView/body';
@@ -160,19 +161,18 @@ export class TracksideView extends Panel {
         break;
       case 'serving':
         if (this._serving) {
-          const serving = this._serving;
+          const files = this._modelFiles;
           this._feature = new ServingBody({
             model: new ServingModel({
               connection,
-              service: serving,
+              service: this._serving,
               selectedId: view.servedId,
-              loadExample: (name, version, signal) =>
-                fetchServingExample(
-                  serving.serverSettings,
-                  name,
-                  version,
-                  signal
-                )
+              // The input example is found where the model view finds it.
+              loadExample: exampleLoader(
+                registry && files
+                  ? { registry, files, location: versionLocation }
+                  : null
+              )
             }),
             services: null,
             translator: this._translator
