@@ -453,10 +453,10 @@ export class ModelViewModel implements IDisposable {
     location: IModelLocation,
     name: string
   ): Promise<Part<string>> {
-    const file = {
+    const file: IFileRef = {
       ...location.owner,
       path: joinPath(location.root, name)
-    } as IFileRef;
+    };
     let result: FileResult<string>;
     try {
       result = await this._files.fetchText(file);

@@ -129,10 +129,7 @@ function Fields(props: {
   }
   const tensors = fields.some(field => field.kind === 'tensor');
   return (
-    <table
-      className="jp-Trackside-SignatureTable"
-      aria-label={title}
-    >
+    <table className="jp-Trackside-SignatureTable" aria-label={title}>
       <caption>{title}</caption>
       <thead>
         <tr>
@@ -169,10 +166,7 @@ function Params(props: {
   const { params, trans } = props;
   const title = trans.__('Parameters');
   return (
-    <table
-      className="jp-Trackside-SignatureTable"
-      aria-label={title}
-    >
+    <table className="jp-Trackside-SignatureTable" aria-label={title}>
       <caption>{title}</caption>
       <thead>
         <tr>

@@ -108,7 +108,7 @@ export class FileTreeModel implements IDisposable {
         path,
         new ArtifactPreviewModel({
           service: this._service,
-          file: { ...this.owner, path } as ArtifactPreviewModel.IOptions['file']
+          file: { ...this.owner, path }
         })
       );
     }
@@ -122,7 +122,7 @@ export class FileTreeModel implements IDisposable {
     return this._service.downloadUrl({
       ...this.owner,
       path
-    } as ArtifactPreviewModel.IOptions['file']);
+    });
   }
 
   dispose(): void {
