@@ -3,8 +3,8 @@
  * logged from Python (MLflow 3 LoggedModel with an input example) shows
  * in its run's "Logged models"; its signature and input example show;
  * Register from the run detail creates version 1 in MLflow; the load
- * snippet goes below the active notebook cell and loads the model; a text
- * and an image artifact preview.
+ * snippet goes below the active notebook cell and loads the model; text,
+ * image, CSV and notebook previews; HTML only downloadable.
  */
 import { expect, test } from '@jupyterlab/galata';
 import { openHealthyPanel, runPython } from './helpers';
@@ -12,12 +12,15 @@ import { openHealthyPanel, runPython } from './helpers';
 const EXPERIMENT = 'galata-model-view';
 const RUN = 'galata-model-run';
 const MODEL_NAME = 'iris_model';
+const XSS = '<img src=x onerror=alert(1)>';
 
 /**
- * Log a run with a sklearn model (with an input example), a text artifact
- * and a PNG figure, as a user's own script would.
+ * Log a run with a sklearn model (with an input example), a text file, a
+ * PNG figure, a CSV file, a notebook with an HTML output and an HTML file,
+ * as a user's own script would.
  */
 const LOG_MODEL = `
+import json
 import sys
 import matplotlib
 matplotlib.use("Agg")
@@ -26,6 +29,20 @@ import mlflow
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
+NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"language_info": {"name": "python"}},
+    "cells": [{
+        "cell_type": "code", "id": "c1", "execution_count": 1, "metadata": {},
+        "source": "print('trained')",
+        "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": "trained\\n"},
+            {"output_type": "display_data", "metadata": {},
+             "data": {"text/html": sys.argv[5]}},
+        ],
+    }],
+}
 mlflow.set_tracking_uri(sys.argv[1])
 mlflow.set_experiment(sys.argv[2])
 X, y = load_iris(return_X_y=True, as_frame=True)
@@ -37,6 +54,8 @@ with mlflow.start_run(run_name=sys.argv[3]):
     axes.plot([0, 1, 2], [2, 1, 3])
     mlflow.log_figure(figure, "plots/curve.png")
     mlflow.log_text("a,b\\n1,x\\n2,y\\n", "data/rows.csv")
+    mlflow.log_text(json.dumps(NOTEBOOK), "notebooks/train.ipynb")
+    mlflow.log_text(sys.argv[5], "report.html")
 `;
 
 /**
@@ -70,7 +89,7 @@ test.describe('Trackside model view', () => {
     await page.notebook.setCell(0, 'code', 'x = 1');
 
     const { panel, trackingUri } = await openHealthyPanel(page);
-    runPython(LOG_MODEL, [trackingUri, EXPERIMENT, RUN, MODEL_NAME]);
+    runPython(LOG_MODEL, [trackingUri, EXPERIMENT, RUN, MODEL_NAME, XSS]);
 
     // The run detail lists the logged model.
     const experiment = panel.getByRole('button', {
@@ -117,6 +136,23 @@ test.describe('Trackside model view', () => {
       .getByRole('table', { name: 'data/rows.csv' });
     await expect(rows.getByRole('columnheader')).toHaveText(['a', 'b']);
     await expect(rows.getByRole('row').nth(2)).toHaveText('2y');
+
+    // A notebook: sources and text outputs; its HTML output is only named.
+    await panel.getByRole('button', { name: /notebooks\/$/ }).click();
+    await panel.getByRole('button', { name: /train\.ipynb$/ }).click();
+    const notebook = panel.getByRole('region', {
+      name: 'Preview of notebooks/train.ipynb'
+    });
+    await expect(notebook.getByRole('list', { name: 'Cells' })).toContainText(
+      "print('trained')"
+    );
+    await expect(notebook).toContainText('trained');
+    await expect(notebook).toContainText('[text/html output]');
+    // HTML is never previewed: only a download link.
+    await expect(
+      panel.getByRole('link', { name: 'Download report.html' })
+    ).toHaveAttribute('href', /download=1/);
+    await expect(panel.locator('img[src="x"]')).toHaveCount(0);
 
     // The logged model: signature and input example.
     await modelLink.click();
