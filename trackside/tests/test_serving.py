@@ -358,3 +358,27 @@ async def test_a_version_that_cannot_be_loaded_fails_with_its_log_tail(
         assert alive_in_group(served.process.pid or 0) == []
     finally:
         await manager.stop()
+
+
+async def test_a_model_not_ready_within_the_startup_timeout_fails_and_is_stopped(
+    real_mlflow: MlflowServer, registered: Registered, tmp_path: Path
+):
+    uri = real_mlflow.url
+    options = ServingOptions(
+        state_dir=tmp_path / "serving",
+        environment={"MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri},
+        startup_timeout=1.0,  # `mlflow models serve` takes longer than that to import MLflow
+    )
+    manager = ServingManager(options)
+    try:
+        served = await manager.serve(registered.name, 1)
+        pgid = served.process.pid or 0
+        deadline = time.monotonic() + 60
+        while served.state.value == "starting" and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        state = served.to_json()
+        assert state["state"] == "failed", state
+        assert "the model server was not ready 1 s after start" in state["message"]
+        assert alive_in_group(pgid) == []
+    finally:
+        await manager.stop()

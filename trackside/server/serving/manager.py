@@ -266,4 +266,4 @@ class ServingManager:
     async def stop(self) -> None:
         """Stop every served model (the Jupyter server is stopping)."""
         self._closed = True
-        await asyncio.gather(*(self._halt(s) for s in self._served.values()))
+        await asyncio.gather(*(self._halt(s) for s in list(self._served.values())))
