@@ -1,4 +1,8 @@
-import { locateJsonError, parseJson } from '../panels/serving/jsonText';
+import {
+  locateJsonError,
+  parseJson,
+  prettyJson
+} from '../panels/serving/jsonText';
 import { IPayloadTable, PayloadTable } from '../panels/serving/payload';
 import { displayPredictions } from '../panels/serving/predictions';
 
@@ -267,7 +271,7 @@ describe('displayPredictions', () => {
   it('shows anything else as pretty JSON', () => {
     expect(displayPredictions([[1, 2]])).toEqual({
       kind: 'json',
-      text: '[\n  [\n    1,\n    2\n  ]\n]'
+      text: '[\n  [1, 2]\n]'
     });
     expect(displayPredictions({ a: 1 })).toEqual({
       kind: 'json',
@@ -275,5 +279,44 @@ describe('displayPredictions', () => {
     });
     expect(displayPredictions([])).toEqual({ kind: 'json', text: '[]' });
     expect(displayPredictions('yes')).toEqual({ kind: 'json', text: '"yes"' });
+  });
+});
+
+describe('prettyJson', () => {
+  it('keeps each row of a split on one line', () => {
+    const payload = {
+      dataframe_split: {
+        columns: ['a (cm)', 'b'],
+        data: [
+          [5.1, 'x'],
+          [4.9, null]
+        ]
+      },
+      params: {}
+    };
+    const text = prettyJson(payload);
+    expect(text).toBe(
+      [
+        '{',
+        '  "dataframe_split": {',
+        '    "columns": ["a (cm)", "b"],',
+        '    "data": [',
+        '      [5.1, "x"],',
+        '      [4.9, null]',
+        '    ]',
+        '  },',
+        '  "params": {}',
+        '}'
+      ].join('\n')
+    );
+    expect(JSON.parse(text)).toEqual(payload);
+  });
+
+  it('writes what JSON.stringify writes for odd values', () => {
+    expect(prettyJson(undefined)).toBe('null');
+    expect(prettyJson({ a: undefined, b: NaN, c: [] })).toBe(
+      '{\n  "b": null,\n  "c": []\n}'
+    );
+    expect(prettyJson([{ k: 'v' }])).toBe('[\n  {\n    "k": "v"\n  }\n]');
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The JSON editor's text: parse it, and describe a syntax error by line and
- * column so the form can show it beside the editor. No DOM.
+ * The JSON editor's text: write it compactly, parse it, and describe a
+ * syntax error by line and column so the form can show it beside the
+ * editor. No DOM.
  */
 
 /**
@@ -67,4 +68,45 @@ export function locateJsonError(text: string, message: string): IJsonError {
     line: before.length,
     column: before[before.length - 1].length + 1
   };
+}
+
+/**
+ * JSON text indented by two spaces, with each list of scalars on one line
+ * (a table's rows stay one line each); `undefined` is `null`.
+ */
+export function prettyJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? 'null' : Private.format(JSON.parse(text), '');
+}
+
+namespace Private {
+  /**
+   * Format a JSON value (already normalised by a round trip) at an
+   * indentation.
+   */
+  export function format(value: unknown, indent: string): string {
+    const inner = `${indent}  `;
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        return '[]';
+      }
+      if (value.every(item => typeof item !== 'object' || item === null)) {
+        return `[${value.map(item => JSON.stringify(item)).join(', ')}]`;
+      }
+      const items = value.map(item => inner + format(item, inner));
+      return `[\n${items.join(',\n')}\n${indent}]`;
+    }
+    if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      if (entries.length === 0) {
+        return '{}';
+      }
+      const items = entries.map(
+        ([key, item]) =>
+          `${inner}${JSON.stringify(key)}: ${format(item, inner)}`
+      );
+      return `{\n${items.join(',\n')}\n${indent}}`;
+    }
+    return JSON.stringify(value);
+  }
 }

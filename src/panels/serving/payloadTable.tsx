@@ -38,6 +38,7 @@ export function PayloadTableEditor(props: {
                   <input
                     type="text"
                     value={name}
+                    size={fieldSize(name)}
                     disabled={disabled}
                     aria-label={trans.__('Name of column %1', c + 1)}
                     onChange={event => onRename(c, event.target.value)}
@@ -58,6 +59,7 @@ export function PayloadTableEditor(props: {
                   <input
                     type="text"
                     value={PayloadTable.cellText(cell)}
+                    size={fieldSize(PayloadTable.cellText(cell))}
                     disabled={disabled}
                     aria-label={trans.__(
                       'Row %1, %2',
@@ -74,4 +76,11 @@ export function PayloadTableEditor(props: {
       </table>
     </div>
   );
+}
+
+/**
+ * The width of a field in characters: its text, within bounds.
+ */
+function fieldSize(text: string): number {
+  return Math.min(Math.max(text.length, 4), 40);
 }

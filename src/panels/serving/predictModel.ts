@@ -3,9 +3,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { errorMessage } from '../../services/errorMessage';
 import { IPredictResult, IServedModel, IServingService } from '../../tokens';
 import { IServingExample } from './example';
-import { IJsonError, parseJson } from './jsonText';
+import { IJsonError, parseJson, prettyJson } from './jsonText';
 import { IPayloadTable, PayloadTable } from './payload';
-import { prettyJson } from './predictions';
 
 /**
  * The predict form of one served model: the payload as JSON text and as a

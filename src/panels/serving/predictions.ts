@@ -3,6 +3,7 @@
  * scalars (one column) or of records with scalar values (one column per
  * key), pretty-printed JSON otherwise. No DOM.
  */
+import { prettyJson } from './jsonText';
 import { isObject, isScalar, Scalar } from './payload';
 
 /**
@@ -51,11 +52,4 @@ export function displayPredictions(predictions: unknown): PredictionsDisplay {
     }
   }
   return { kind: 'json', text: prettyJson(predictions) };
-}
-
-/**
- * JSON text indented by two spaces (`undefined` as `null`).
- */
-export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) ?? 'null';
 }
