@@ -7,7 +7,7 @@
  * image, CSV and notebook previews; HTML only downloadable.
  */
 import { expect, test } from '@jupyterlab/galata';
-import { openHealthyPanel, runPython } from './helpers';
+import { docShot, openHealthyPanel, runPython } from './helpers';
 
 const EXPERIMENT = 'galata-model-view';
 const RUN = 'galata-model-run';
@@ -172,6 +172,7 @@ test.describe('Trackside model view', () => {
     await expect(view.getByRole('list', { name: 'Flavors' })).toContainText(
       'sklearn'
     );
+    await docShot(page, 'model-view');
 
     // Back to the run; register the model under a new name.
     await view.getByRole('button', { name: '← Back' }).click();
@@ -188,6 +189,10 @@ test.describe('Trackside model view', () => {
       panel.getByRole('heading', { name: `${registered} version 1` })
     ).toBeVisible();
     runPython(CHECK_VERSION, [trackingUri, registered]);
+    // The version's view reads the same files through its logged model.
+    await expect(
+      panel.getByRole('table', { name: 'Input example' })
+    ).toBeVisible();
 
     // Insert the snippet below the active cell and run it.
     await page.notebook.selectCells(0);
@@ -202,6 +207,7 @@ test.describe('Trackside model view', () => {
       timeout: 120_000
     });
     await expect(output).toContainText('flavor: mlflow.sklearn');
+    await docShot(page, 'model-snippet');
     expect(alerts).toEqual([]);
   });
 });

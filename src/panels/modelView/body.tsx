@@ -247,8 +247,15 @@ function Facts(props: {
         <>
           <dt>{trans.__('Model id')}</dt>
           <dd className="jp-Trackside-DetailMono">{logged.model_id}</dd>
-          <dt>{trans.__('Status')}</dt>
-          <dd>{logged.status.replace(/^LOGGED_MODEL_/, '').toLowerCase()}</dd>
+          {/* A version has its own status: the logged model's only alone. */}
+          {!version ? (
+            <>
+              <dt>{trans.__('Status')}</dt>
+              <dd>
+                {logged.status.replace(/^LOGGED_MODEL_/, '').toLowerCase()}
+              </dd>
+            </>
+          ) : null}
           {logged.creation_timestamp_ms !== null ? (
             <>
               <dt>{trans.__('Created')}</dt>
