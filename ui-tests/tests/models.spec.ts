@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { openHealthyPanel, runPython } from './helpers';
+import { docShot, openHealthyPanel, runPython } from './helpers';
 
 const NOTEBOOK = path.resolve(
   __dirname,
@@ -119,6 +119,10 @@ test.describe('Trackside Models view', () => {
     await search.press('Enter');
     await expect(panel.getByRole('alert')).toHaveCount(0);
     await expect(list.getByRole('button')).toHaveText([MODEL]);
+    await search.fill('');
+    await search.press('Enter');
+    await expect(xssRow).toBeVisible();
+    await docShot(page, 'models-list');
 
     // The registered model: both versions.
     await quickstart.click();
@@ -155,12 +159,11 @@ test.describe('Trackside Models view', () => {
     await expect(detail.getByRole('alert')).toHaveCount(0);
     await setAlias.click();
     await expect(rows.nth(0)).toContainText('@champion');
+    await docShot(page, 'registered-model');
     runPython(CHECK_ALIAS, [trackingUri, MODEL, 'champion', '2']);
 
-    // Back to the list, which kept its search; the HTML model opens as text.
+    // Back to the list; the HTML model opens as text.
     await modelsSwitch.click();
-    await search.fill('');
-    await search.press('Enter');
     await list.getByRole('button', { name: XSS, exact: true }).click();
     const xssDetail = panel.getByRole('region', {
       name: `Registered model ${XSS}`
