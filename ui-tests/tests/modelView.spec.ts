@@ -127,6 +127,7 @@ test.describe('Trackside model view', () => {
     expect(
       await image.evaluate(node => (node as HTMLImageElement).naturalWidth)
     ).toBeGreaterThan(0);
+    await docShot(page, 'run-logged-models');
 
     // CSV: the first rows as a table.
     await panel.getByRole('button', { name: /data\/$/ }).click();
