@@ -196,6 +196,33 @@ describe('ArtifactPreviewModel', () => {
     expect(missing.state).toEqual({ status: 'error', message: 'gone' });
   });
 
+  it('shows an image through a blob URL, revoked on dispose', async () => {
+    const created: Blob[] = [];
+    const revoked: string[] = [];
+    // jsdom has no object URLs.
+    URL.createObjectURL = (blob: Blob) => {
+      created.push(blob);
+      return 'blob:preview-1';
+    };
+    URL.revokeObjectURL = (url: string) => void revoked.push(url);
+    const server = new FakeServer(
+      () =>
+        new Response(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), {
+          headers: { 'Content-Type': 'image/png' }
+        })
+    );
+    const model = new ArtifactPreviewModel({
+      service: new ModelFilesClient({ serverSettings: server.serverSettings }),
+      file: { runId: 'r', path: 'plots/roc.png' }
+    });
+    await waitFor(() => model.state.status !== 'loading');
+    expect(model.state).toEqual({ status: 'image', url: 'blob:preview-1' });
+    expect(created[0].size).toBe(4);
+    expect(revoked).toEqual([]);
+    model.dispose();
+    expect(revoked).toEqual(['blob:preview-1']);
+  });
+
   it('offers a download only for unknown types, without fetching', async () => {
     const server = new FakeServer();
     const model = new ArtifactPreviewModel({
