@@ -52,6 +52,20 @@ MlflowClient(sys.argv[1]).create_registered_model(
 `;
 
 /**
+ * Fail unless MLflow holds the description, tag and versions set in the UI.
+ */
+const CHECK_EDITS = `
+import sys
+from mlflow import MlflowClient
+client = MlflowClient(sys.argv[1])
+model = client.get_registered_model(sys.argv[2])
+assert model.description == "Iris classifier", repr(model.description)
+assert model.tags == {"team": "ml"}, model.tags
+versions = sorted(v.version for v in client.search_model_versions(f"name='{sys.argv[2]}'"))
+assert versions == ["2"], versions
+`;
+
+/**
  * Fail unless MLflow says the alias points at the version.
  */
 const CHECK_ALIAS = `
@@ -67,7 +81,7 @@ assert got == sys.argv[4], f"@{sys.argv[3]} is version {got}, not {sys.argv[4]}"
 test.use({ mockUser: false });
 
 test.describe('Trackside Models view', () => {
-  test('lists registered models, sets an alias, renders text only', async ({
+  test('lists registered models, writes to the registry, renders text only', async ({
     page
   }) => {
     const dialogs: string[] = [];
@@ -161,6 +175,32 @@ test.describe('Trackside Models view', () => {
     await expect(rows.nth(0)).toContainText('@champion');
     await docShot(page, 'registered-model');
     runPython(CHECK_ALIAS, [trackingUri, MODEL, 'champion', '2']);
+
+    // The model's description and tags, edited in place.
+    await detail
+      .getByRole('button', { name: `Edit Description of ${MODEL}` })
+      .click();
+    await detail
+      .getByRole('textbox', { name: `Description of ${MODEL}` })
+      .fill('Iris classifier');
+    await detail.getByRole('button', { name: 'Save' }).click();
+    await expect(
+      detail.locator('.jp-Trackside-DescriptionText').first()
+    ).toHaveText('Iris classifier');
+    const tags = detail.getByRole('group', { name: `Tags of ${MODEL}` });
+    await tags.getByRole('textbox', { name: 'Tag key' }).fill('team');
+    await tags.getByRole('textbox', { name: 'Tag value' }).fill('ml');
+    await tags.getByRole('button', { name: 'Add tag' }).click();
+    await expect(tags).toContainText('team = ml');
+
+    // Deleting a version asks first, naming it.
+    await detail.getByRole('button', { name: 'Manage version 1' }).click();
+    await detail.getByRole('button', { name: 'Delete version 1' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(`Delete version 1 of ${MODEL}?`);
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(rows).toHaveCount(1);
+    runPython(CHECK_EDITS, [trackingUri, MODEL]);
 
     // Back to the list; the HTML model opens as text.
     await modelsSwitch.click();
