@@ -21,22 +21,10 @@ import { loadSnippet, ModelReference } from './snippet';
  * Which model the view shows: a registered version, a MLflow 3 logged
  * model, or an old-style model under a run's artifacts.
  */
-export type ModelTarget =
-  | {
-      readonly kind: 'modelVersion';
-      readonly name: string;
-      readonly version: string;
-    }
-  | {
-      readonly kind: 'loggedModel';
-      readonly modelId: string;
-      readonly runId?: string;
-    }
-  | {
-      readonly kind: 'runArtifactModel';
-      readonly runId: string;
-      readonly path: string;
-    };
+export type ModelTarget = Extract<
+  TracksideModel.View,
+  { kind: 'modelVersion' | 'loggedModel' | 'runArtifactModel' }
+>;
 
 /**
  * A part of the view that loads on its own: its value, or why it failed.
