@@ -1,4 +1,3 @@
-import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import {
   IArtifactList,
@@ -10,15 +9,18 @@ import {
 } from '../tokens';
 import { ARROW_STREAM_MEDIA_TYPE } from '../wire/schema';
 import { Normalize } from './normalize';
-import { responseError, sendRequest, TracksideRequestError } from './request';
+import {
+  apiUrl,
+  compact,
+  HttpMethod,
+  Query,
+  requestJson,
+  responseError,
+  sendRequest
+} from './request';
 
-// Importers of the client also get its error type here.
-export { TracksideRequestError } from './request';
-
-/**
- * The path of the Trackside REST API below the Jupyter server base URL.
- */
-export const API_PATH = 'trackside/api';
+// Importers of the client also get its error type and API path here.
+export { API_PATH, TracksideRequestError } from './request';
 
 /**
  * The REST client of the Trackside server extension.
@@ -54,7 +56,7 @@ export class TracksideClient implements ITracksideService {
       'POST',
       ['mlflow', 'experiments', 'search'],
       {},
-      Private.compact({
+      compact({
         max_results: options.maxResults ?? Private.DEFAULT_MAX_RESULTS,
         order_by: options.orderBy,
         filter: options.filter,
@@ -92,7 +94,7 @@ export class TracksideClient implements ITracksideService {
       'POST',
       ['mlflow', 'runs', 'search'],
       {},
-      Private.compact({
+      compact({
         experiment_ids: options.experimentIds,
         filter: options.filter,
         max_results: options.maxResults ?? Private.DEFAULT_MAX_RESULTS,
@@ -166,9 +168,9 @@ export class TracksideClient implements ITracksideService {
     options: ITracksideService.IMetricHistoryOptions
   ): Promise<ArrayBuffer> {
     const settings = this.serverSettings;
-    const params: string[] = [];
+    const query: [string, string][] = [];
     const add = (name: string, value: string | number) =>
-      params.push(`${name}=${encodeURIComponent(String(value))}`);
+      query.push([name, String(value)]);
     options.runIds.forEach(runId => add('run_id', runId));
     options.keys.forEach(key => add('key', key));
     if (options.startStep !== undefined) {
@@ -180,9 +182,7 @@ export class TracksideClient implements ITracksideService {
     if (options.maxPoints !== undefined) {
       add('max_points', options.maxPoints);
     }
-    const url =
-      TracksideClient.url(settings, ['metrics', 'history']) +
-      (params.length ? `?${params.join('&')}` : '');
+    const url = apiUrl(settings, ['metrics', 'history'], query);
     const init: RequestInit = {
       method: 'GET',
       headers: { Accept: ARROW_STREAM_MEDIA_TYPE }
@@ -200,45 +200,14 @@ export class TracksideClient implements ITracksideService {
 
   /**
    * Make a request to the Trackside API and parse its JSON answer.
-   *
-   * @param method HTTP method.
-   * @param segments Path segments below the API root; each is encoded.
-   * @param query Query parameters; each value is encoded.
-   * @param body JSON body (POST only).
    */
-  private async _request(
-    method: 'GET' | 'POST',
+  private _request(
+    method: HttpMethod,
     segments: string[],
-    query: Record<string, string> = {},
+    query: Query = {},
     body?: Record<string, unknown>
   ): Promise<Record<string, unknown>> {
-    const settings = this.serverSettings;
-    const url = TracksideClient.url(settings, segments, query);
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'Content-Type': 'application/json' };
-    }
-
-    const response = await sendRequest(url, init, settings);
-
-    const text = await response.text();
-    if (!response.ok) {
-      throw responseError(response, text, url);
-    }
-    if (text.trim() === '') {
-      return {};
-    }
-    try {
-      return Normalize.record(JSON.parse(text));
-    } catch {
-      throw new TracksideRequestError({
-        status: response.status,
-        errorCode: TracksideRequestError.INVALID_RESPONSE,
-        message: `Invalid JSON answer from ${url}`,
-        url
-      });
-    }
+    return requestJson(this.serverSettings, method, segments, { query, body });
   }
 }
 
@@ -257,23 +226,9 @@ export namespace TracksideClient {
   }
 
   /**
-   * Build the URL of an API endpoint.
-   *
-   * Every path segment and query value is URI-encoded.
+   * Build the URL of an API endpoint; see `apiUrl`.
    */
-  export function url(
-    settings: ServerConnection.ISettings,
-    segments: string[],
-    query: Record<string, string> = {}
-  ): string {
-    return (
-      URLExt.join(
-        settings.baseUrl,
-        API_PATH,
-        ...segments.map(segment => encodeURIComponent(segment))
-      ) + URLExt.objectToQueryString(query)
-    );
-  }
+  export const url = apiUrl;
 }
 
 namespace Private {
@@ -282,19 +237,4 @@ namespace Private {
    * missing field as 0), so one is always sent; 1000 is MLflow's own default.
    */
   export const DEFAULT_MAX_RESULTS = 1000;
-
-  /**
-   * Drop the undefined properties of a JSON body.
-   */
-  export function compact(
-    body: Record<string, unknown>
-  ): Record<string, unknown> {
-    const result: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (value !== undefined) {
-        result[key] = value;
-      }
-    }
-    return result;
-  }
 }

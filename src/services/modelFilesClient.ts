@@ -8,10 +8,15 @@ import {
   ILoggedModel,
   IModelFilesService
 } from '../tokens';
-import { TracksideClient } from './client';
 import { ModelFilesNormalize } from './modelFilesNormalize';
 import { Normalize } from './normalize';
-import { responseError, sendRequest, TracksideRequestError } from './request';
+import {
+  apiUrl,
+  parseJsonAnswer,
+  requestJson,
+  responseError,
+  sendRequest
+} from './request';
 
 /**
  * The REST client of logged models and model/run files
@@ -47,11 +52,11 @@ export class ModelFilesClient implements IModelFilesService {
         seen.add(pageToken);
         body.page_token = pageToken;
       }
-      const answer = await this._json(
+      const answer = await requestJson(
+        this.serverSettings,
         'POST',
         ['mlflow', 'logged-models', 'search'],
-        {},
-        body
+        { body }
       );
       models.push(
         ...Normalize.array(answer.models).map(ModelFilesNormalize.loggedModel)
@@ -65,7 +70,7 @@ export class ModelFilesClient implements IModelFilesService {
    * One logged model by id.
    */
   async getLoggedModel(modelId: string): Promise<ILoggedModel> {
-    const answer = await this._json('GET', ['mlflow', 'logged-models', 'get'], {
+    const answer = await this._get(['mlflow', 'logged-models', 'get'], {
       model_id: modelId
     });
     return ModelFilesNormalize.loggedModel(answer.model);
@@ -77,13 +82,13 @@ export class ModelFilesClient implements IModelFilesService {
   async listFiles(owner: FileOwner, path = ''): Promise<IFileInfo[]> {
     const query: Record<string, string> = path ? { path } : {};
     if (owner.modelId !== undefined) {
-      const answer = await this._json('GET', ['artifacts', 'model-list'], {
+      const answer = await this._get(['artifacts', 'model-list'], {
         model_id: owner.modelId,
         ...query
       });
       return ModelFilesNormalize.files(answer);
     }
-    const answer = await this._json('GET', ['mlflow', 'artifacts', 'list'], {
+    const answer = await this._get(['mlflow', 'artifacts', 'list'], {
       run_id: owner.runId,
       ...query
     });
@@ -115,9 +120,9 @@ export class ModelFilesClient implements IModelFilesService {
       ['artifacts', 'table'],
       file,
       { limit: String(limit) },
-      async response =>
+      async (response, url) =>
         ModelFilesNormalize.table(
-          Private.parse(await response.text(), response)
+          parseJsonAnswer(await response.text(), response, url)
         )
     );
   }
@@ -126,7 +131,7 @@ export class ModelFilesClient implements IModelFilesService {
    * The URL that downloads a file as an attachment.
    */
   downloadUrl(file: IFileRef): string {
-    return TracksideClient.url(this.serverSettings, ['artifacts', 'file'], {
+    return apiUrl(this.serverSettings, ['artifacts', 'file'], {
       ...Private.fileQuery(file),
       download: '1'
     });
@@ -139,9 +144,9 @@ export class ModelFilesClient implements IModelFilesService {
     segments: string[],
     file: IFileRef,
     extra: Record<string, string>,
-    read: (response: Response) => Promise<T>
+    read: (response: Response, url: string) => Promise<T>
   ): Promise<FileResult<T>> {
-    const url = TracksideClient.url(this.serverSettings, segments, {
+    const url = apiUrl(this.serverSettings, segments, {
       ...Private.fileQuery(file),
       ...extra
     });
@@ -160,27 +165,17 @@ export class ModelFilesClient implements IModelFilesService {
     if (!response.ok) {
       throw responseError(response, await response.text(), url);
     }
-    return { kind: 'ok', value: await read(response), size };
+    return { kind: 'ok', value: await read(response, url), size };
   }
 
-  private async _json(
-    method: 'GET' | 'POST',
+  /**
+   * A GET request with a query and a JSON answer.
+   */
+  private _get(
     segments: string[],
-    query: Record<string, string>,
-    body?: Record<string, unknown>
+    query: Record<string, string>
   ): Promise<Record<string, unknown>> {
-    const url = TracksideClient.url(this.serverSettings, segments, query);
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'Content-Type': 'application/json' };
-    }
-    const response = await sendRequest(url, init, this.serverSettings);
-    const text = await response.text();
-    if (!response.ok) {
-      throw responseError(response, text, url);
-    }
-    return Private.parse(text, response);
+    return requestJson(this.serverSettings, 'GET', segments, { query });
   }
 }
 
@@ -205,24 +200,5 @@ namespace Private {
     return file.modelId !== undefined
       ? { model_id: file.modelId, path: file.path }
       : { run_id: file.runId, path: file.path };
-  }
-
-  export function parse(
-    text: string,
-    response: Response
-  ): Record<string, unknown> {
-    if (text.trim() === '') {
-      return {};
-    }
-    try {
-      return Normalize.record(JSON.parse(text));
-    } catch {
-      throw new TracksideRequestError({
-        status: response.status,
-        errorCode: TracksideRequestError.INVALID_RESPONSE,
-        message: `Invalid JSON answer from ${response.url}`,
-        url: response.url
-      });
-    }
   }
 }

@@ -5,10 +5,9 @@ import {
   IRegistryService,
   IRunTag
 } from '../tokens';
-import { TracksideClient } from './client';
 import { Normalize } from './normalize';
 import { NormalizeRegistry } from './normalizeRegistry';
-import { responseError, sendRequest, TracksideRequestError } from './request';
+import { compact, Query, requestJson, TracksideRequestError } from './request';
 
 /**
  * The Model Registry client: reads go through the gateway's `mlflow/<op>`
@@ -207,9 +206,11 @@ export class RegistryClient implements IRegistryService {
    */
   private _read(
     segments: string[],
-    query: Private.Query
+    query: Query
   ): Promise<Record<string, unknown>> {
-    return this._send('GET', ['mlflow', ...segments], query);
+    return requestJson(this.serverSettings, 'GET', ['mlflow', ...segments], {
+      query
+    });
   }
 
   /**
@@ -220,45 +221,12 @@ export class RegistryClient implements IRegistryService {
     operation: string,
     body: Record<string, unknown>
   ): Promise<Record<string, unknown>> {
-    return this._send(
+    return requestJson(
+      this.serverSettings,
       method,
       ['registry', ...operation.split('/')],
-      [],
-      Private.compact(body)
+      { body: compact(body) }
     );
-  }
-
-  private async _send(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    segments: string[],
-    query: Private.Query,
-    body?: Record<string, unknown>
-  ): Promise<Record<string, unknown>> {
-    const settings = this.serverSettings;
-    const url = TracksideClient.url(settings, segments) + Private.encode(query);
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'Content-Type': 'application/json' };
-    }
-    const response = await sendRequest(url, init, settings);
-    const text = await response.text();
-    if (!response.ok) {
-      throw responseError(response, text, url);
-    }
-    if (text.trim() === '') {
-      return {};
-    }
-    try {
-      return Normalize.record(JSON.parse(text));
-    } catch {
-      throw new TracksideRequestError({
-        status: response.status,
-        errorCode: TracksideRequestError.INVALID_RESPONSE,
-        message: `Invalid JSON answer from ${url}`,
-        url
-      });
-    }
   }
 }
 
@@ -307,12 +275,6 @@ export namespace RegistryClient {
 
 namespace Private {
   /**
-   * Query parameters as pairs: `order_by` may repeat.
-   */
-  export type Query =
-    ReadonlyArray<readonly [string, string]> | Record<string, string>;
-
-  /**
    * The query of a registry search.
    */
   export function searchQuery(options: IRegistryService.ISearchOptions): Query {
@@ -335,47 +297,11 @@ namespace Private {
   }
 
   /**
-   * Encode query parameters, each value URI-encoded; `''` for none.
-   */
-  export function encode(query: Query): string {
-    const pairs = Array.isArray(query)
-      ? (query as ReadonlyArray<readonly [string, string]>)
-      : Object.entries(query);
-    if (pairs.length === 0) {
-      return '';
-    }
-    return (
-      '?' +
-      pairs
-        .map(
-          ([key, value]) =>
-            `${encodeURIComponent(key)}=${encodeURIComponent(value)}`
-        )
-        .join('&')
-    );
-  }
-
-  /**
    * MLflow's `{key, value}` tags of a request body.
    */
   export function tags(
     tags: ReadonlyArray<IRunTag> | undefined
   ): { key: string; value: string }[] | undefined {
     return tags?.map(({ key, value }) => ({ key, value }));
-  }
-
-  /**
-   * Drop the undefined properties of a JSON body.
-   */
-  export function compact(
-    body: Record<string, unknown>
-  ): Record<string, unknown> {
-    const result: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (value !== undefined) {
-        result[key] = value;
-      }
-    }
-    return result;
   }
 }

@@ -1,8 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { IPredictResult, IServedModel, IServingService } from '../tokens';
-import { TracksideClient } from './client';
-import { Normalize } from './normalize';
-import { responseError, sendRequest, TracksideRequestError } from './request';
+import { HttpMethod, requestJson } from './request';
 import { ServingNormalize } from './servingNormalize';
 
 /**
@@ -64,37 +62,16 @@ export class ServingClient implements IServingService {
   /**
    * Make a request below `serving/` and parse its JSON answer.
    */
-  private async _request(
-    method: 'GET' | 'POST' | 'DELETE',
+  private _request(
+    method: HttpMethod,
     segments: string[],
     body?: unknown,
     signal?: AbortSignal
   ): Promise<Record<string, unknown>> {
-    const settings = this.serverSettings;
-    const url = TracksideClient.url(settings, ['serving', ...segments]);
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'Content-Type': 'application/json' };
-    }
-    if (signal) {
-      init.signal = signal;
-    }
-    const response = await sendRequest(url, init, settings);
-    const text = await response.text();
-    if (!response.ok) {
-      throw responseError(response, text, url);
-    }
-    try {
-      return Normalize.record(JSON.parse(text));
-    } catch {
-      throw new TracksideRequestError({
-        status: response.status,
-        errorCode: TracksideRequestError.INVALID_RESPONSE,
-        message: `Invalid JSON answer from ${url}`,
-        url
-      });
-    }
+    return requestJson(this.serverSettings, method, ['serving', ...segments], {
+      body,
+      signal
+    });
   }
 }
 
