@@ -155,7 +155,7 @@ export class ModelFilesClient implements IModelFilesService {
       { method: 'GET' },
       this.serverSettings
     );
-    const size = ModelFilesNormalize.numberOrNull(
+    const size = Normalize.finiteOrNull(
       response.headers.get('X-Trackside-File-Size')
     );
     if (response.status === 413) {

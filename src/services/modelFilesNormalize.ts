@@ -13,15 +13,17 @@ export namespace ModelFilesNormalize {
     const raw = Normalize.record(value);
     const info = raw.info !== undefined ? Normalize.record(raw.info) : raw;
     return {
-      model_id: text(info.model_id),
-      experiment_id: text(info.experiment_id),
-      name: text(info.name),
-      artifact_uri: text(info.artifact_uri),
-      status: text(info.status),
-      source_run_id: textOrNull(info.source_run_id),
-      model_type: textOrNull(info.model_type),
-      creation_timestamp_ms: numberOrNull(info.creation_timestamp_ms),
-      last_updated_timestamp_ms: numberOrNull(info.last_updated_timestamp_ms),
+      model_id: Normalize.string(info.model_id),
+      experiment_id: Normalize.string(info.experiment_id),
+      name: Normalize.string(info.name),
+      artifact_uri: Normalize.string(info.artifact_uri),
+      status: Normalize.string(info.status),
+      source_run_id: Normalize.string(info.source_run_id) || null,
+      model_type: Normalize.string(info.model_type) || null,
+      creation_timestamp_ms: Normalize.finiteOrNull(info.creation_timestamp_ms),
+      last_updated_timestamp_ms: Normalize.finiteOrNull(
+        info.last_updated_timestamp_ms
+      ),
       tags: Normalize.array(info.tags).map(Normalize.tag)
     };
   }
@@ -43,37 +45,14 @@ export namespace ModelFilesNormalize {
     return {
       columns: Normalize.array(raw.columns).map(column => {
         const c = Normalize.record(column);
-        return { name: text(c.name), type: text(c.type) };
+        return {
+          name: Normalize.string(c.name),
+          type: Normalize.string(c.type)
+        };
       }),
       rows: Normalize.array(raw.rows).map(row => Normalize.array(row)),
-      total_rows: numberOrNull(raw.total_rows),
+      total_rows: Normalize.finiteOrNull(raw.total_rows),
       truncated: raw.truncated === true
     };
-  }
-
-  /**
-   * A string field; numbers (MLflow's int64 ids) become strings.
-   */
-  export function text(value: unknown): string {
-    if (typeof value === 'string') {
-      return value;
-    }
-    return typeof value === 'number' ? String(value) : '';
-  }
-
-  export function textOrNull(value: unknown): string | null {
-    const result = text(value);
-    return result === '' ? null : result;
-  }
-
-  /**
-   * A number field; MLflow's int64 fields may come as strings.
-   */
-  export function numberOrNull(value: unknown): number | null {
-    const result =
-      typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    return typeof result === 'number' && Number.isFinite(result)
-      ? result
-      : null;
   }
 }

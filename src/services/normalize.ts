@@ -24,22 +24,22 @@ export namespace Normalize {
    * Normalise a backend status answer.
    */
   export function backendStatus(value: unknown): IBackendStatus {
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
-      tracking_uri: Private.string(raw.tracking_uri),
-      mode: Private.oneOf<BackendMode>(
+      tracking_uri: string(raw.tracking_uri),
+      mode: oneOf<BackendMode>(
         raw.mode,
         ['embedded', 'adopted', 'external'],
         'external'
       ),
       healthy: raw.healthy === true,
-      mlflow_version: Private.stringOrNull(raw.mlflow_version),
-      state: Private.oneOf<BackendState>(
+      mlflow_version: stringOrNull(raw.mlflow_version),
+      state: oneOf<BackendState>(
         raw.state,
         ['starting', 'ready', 'restarting', 'failed', 'unreachable'],
         'unreachable'
       ),
-      message: Private.stringOrNull(raw.message),
+      message: stringOrNull(raw.message),
       capabilities: capabilities(raw.capabilities)
     };
   }
@@ -51,7 +51,7 @@ export namespace Normalize {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return null;
     }
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
       registry_write: raw.registry_write === true,
       serving: raw.serving === true
@@ -62,15 +62,15 @@ export namespace Normalize {
    * Normalise an experiment.
    */
   export function experiment(value: unknown): IExperiment {
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
-      experiment_id: Private.string(raw.experiment_id),
-      name: Private.string(raw.name),
-      artifact_location: Private.string(raw.artifact_location),
-      lifecycle_stage: Private.string(raw.lifecycle_stage),
-      last_update_time: Private.numberOrNull(raw.last_update_time),
-      creation_time: Private.numberOrNull(raw.creation_time),
-      tags: Private.array(raw.tags).map(tag)
+      experiment_id: string(raw.experiment_id),
+      name: string(raw.name),
+      artifact_location: string(raw.artifact_location),
+      lifecycle_stage: string(raw.lifecycle_stage),
+      last_update_time: numberOrNull(raw.last_update_time),
+      creation_time: numberOrNull(raw.creation_time),
+      tags: array(raw.tags).map(tag)
     };
   }
 
@@ -78,28 +78,28 @@ export namespace Normalize {
    * Normalise a run.
    */
   export function run(value: unknown): IRun {
-    const raw = Private.record(value);
-    const info = Private.record(raw.info);
-    const data = Private.record(raw.data);
-    const tags = Private.array(data.tags).map(tag);
+    const raw = record(value);
+    const info = record(raw.info);
+    const data = record(raw.data);
+    const tags = array(data.tags).map(tag);
     const runName =
-      Private.string(info.run_name) ||
+      string(info.run_name) ||
       (tags.find(t => t.key === 'mlflow.runName')?.value ?? '');
     return {
       info: {
-        run_id: Private.string(info.run_id ?? info.run_uuid),
+        run_id: string(info.run_id ?? info.run_uuid),
         run_name: runName,
-        experiment_id: Private.string(info.experiment_id),
-        status: Private.string(info.status),
-        start_time: Private.numberOrNull(info.start_time),
-        end_time: Private.numberOrNull(info.end_time),
-        lifecycle_stage: Private.string(info.lifecycle_stage),
-        artifact_uri: Private.string(info.artifact_uri),
-        user_id: Private.string(info.user_id)
+        experiment_id: string(info.experiment_id),
+        status: string(info.status),
+        start_time: numberOrNull(info.start_time),
+        end_time: numberOrNull(info.end_time),
+        lifecycle_stage: string(info.lifecycle_stage),
+        artifact_uri: string(info.artifact_uri),
+        user_id: string(info.user_id)
       },
       data: {
-        metrics: Private.array(data.metrics).map(metric),
-        params: Private.array(data.params).map(param),
+        metrics: array(data.metrics).map(metric),
+        params: array(data.params).map(param),
         tags
       }
     };
@@ -109,12 +109,12 @@ export namespace Normalize {
    * Normalise a metric point.
    */
   export function metric(value: unknown): IMetric {
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
-      key: Private.string(raw.key),
-      value: Private.number(raw.value),
-      timestamp: Private.numberOrNull(raw.timestamp),
-      step: Private.numberOrNull(raw.step) ?? 0
+      key: string(raw.key),
+      value: number(raw.value),
+      timestamp: numberOrNull(raw.timestamp),
+      step: numberOrNull(raw.step) ?? 0
     };
   }
 
@@ -122,26 +122,26 @@ export namespace Normalize {
    * Normalise a parameter.
    */
   export function param(value: unknown): IParam {
-    const raw = Private.record(value);
-    return { key: Private.string(raw.key), value: Private.string(raw.value) };
+    const raw = record(value);
+    return { key: string(raw.key), value: string(raw.value) };
   }
 
   /**
    * Normalise a tag.
    */
   export function tag(value: unknown): IRunTag {
-    const raw = Private.record(value);
-    return { key: Private.string(raw.key), value: Private.string(raw.value) };
+    const raw = record(value);
+    return { key: string(raw.key), value: string(raw.value) };
   }
 
   /**
    * Normalise an artifact listing.
    */
   export function artifactList(value: unknown): IArtifactList {
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
-      root_uri: Private.string(raw.root_uri),
-      files: Private.array(raw.files).map(fileInfo),
+      root_uri: string(raw.root_uri),
+      files: array(raw.files).map(fileInfo),
       nextPageToken: pageToken(raw)
     };
   }
@@ -150,11 +150,11 @@ export namespace Normalize {
    * Normalise an artifact entry.
    */
   export function fileInfo(value: unknown): IFileInfo {
-    const raw = Private.record(value);
+    const raw = record(value);
     return {
-      path: Private.string(raw.path),
+      path: string(raw.path),
       is_dir: raw.is_dir === true,
-      file_size: Private.numberOrNull(raw.file_size)
+      file_size: numberOrNull(raw.file_size)
     };
   }
 
@@ -162,35 +162,29 @@ export namespace Normalize {
    * The `next_page_token` of an answer, `null` when absent or empty.
    */
   export function pageToken(raw: Record<string, unknown>): string | null {
-    return Private.stringOrNull(raw.next_page_token) || null;
+    return stringOrNull(raw.next_page_token) || null;
   }
 
   /**
    * View a JSON value as an object (an empty one when it is not).
    */
   export function record(value: unknown): Record<string, unknown> {
-    return Private.record(value);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   }
 
   /**
    * View a JSON value as an array (an empty one when it is not).
    */
   export function array(value: unknown): unknown[] {
-    return Private.array(value);
-  }
-}
-
-namespace Private {
-  export function record(value: unknown): Record<string, unknown> {
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  }
-
-  export function array(value: unknown): unknown[] {
     return Array.isArray(value) ? value : [];
   }
 
+  /**
+   * A string from a JSON string, number or boolean (MLflow's int64 ids and
+   * versions may come as numbers); `''` otherwise.
+   */
   export function string(value: unknown): string {
     if (typeof value === 'string') {
       return value;
@@ -201,6 +195,9 @@ namespace Private {
     return '';
   }
 
+  /**
+   * A JSON string as it is; `null` when it is not a string.
+   */
   export function stringOrNull(value: unknown): string | null {
     return typeof value === 'string' ? value : null;
   }
@@ -219,11 +216,26 @@ namespace Private {
     return NaN;
   }
 
+  /**
+   * A number as `number` reads it; `null` for `NaN`.
+   */
   export function numberOrNull(value: unknown): number | null {
     const result = number(value);
     return Number.isNaN(result) ? null : result;
   }
 
+  /**
+   * A finite number, e.g. a time in ms from a JSON number or MLflow's int64
+   * string; `null` otherwise.
+   */
+  export function finiteOrNull(value: unknown): number | null {
+    const result = number(value);
+    return Number.isFinite(result) ? result : null;
+  }
+
+  /**
+   * One of the allowed values; `fallback` for anything else.
+   */
   export function oneOf<T extends string>(
     value: unknown,
     allowed: ReadonlyArray<T>,

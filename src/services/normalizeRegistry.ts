@@ -15,11 +15,13 @@ export namespace NormalizeRegistry {
   export function registeredModel(value: unknown): IRegisteredModel {
     const raw = Normalize.record(value);
     return {
-      name: Private.string(raw.name),
-      creation_timestamp: Private.time(raw.creation_timestamp),
-      last_updated_timestamp: Private.time(raw.last_updated_timestamp),
-      user_id: Private.string(raw.user_id),
-      description: Private.string(raw.description),
+      name: Normalize.string(raw.name),
+      creation_timestamp: Normalize.finiteOrNull(raw.creation_timestamp),
+      last_updated_timestamp: Normalize.finiteOrNull(
+        raw.last_updated_timestamp
+      ),
+      user_id: Normalize.string(raw.user_id),
+      description: Normalize.string(raw.description),
       latest_versions: Normalize.array(raw.latest_versions).map(modelVersion),
       tags: Normalize.array(raw.tags).map(Normalize.tag),
       aliases: Normalize.array(raw.aliases)
@@ -34,22 +36,24 @@ export namespace NormalizeRegistry {
    */
   export function modelVersion(value: unknown): IModelVersion {
     const raw = Normalize.record(value);
-    const version = Private.string(raw.version);
+    const version = Normalize.string(raw.version);
     return {
-      name: Private.string(raw.name),
+      name: Normalize.string(raw.name),
       version,
-      creation_timestamp: Private.time(raw.creation_timestamp),
-      last_updated_timestamp: Private.time(raw.last_updated_timestamp),
-      user_id: Private.string(raw.user_id),
-      current_stage: Private.string(raw.current_stage) || 'None',
-      description: Private.string(raw.description),
-      source: Private.string(raw.source),
-      run_id: Private.string(raw.run_id) || null,
+      creation_timestamp: Normalize.finiteOrNull(raw.creation_timestamp),
+      last_updated_timestamp: Normalize.finiteOrNull(
+        raw.last_updated_timestamp
+      ),
+      user_id: Normalize.string(raw.user_id),
+      current_stage: Normalize.string(raw.current_stage) || 'None',
+      description: Normalize.string(raw.description),
+      source: Normalize.string(raw.source),
+      run_id: Normalize.string(raw.run_id) || null,
       model_id:
-        Private.string(raw.model_id) ||
-        Private.modelIdOf(Private.string(raw.source)),
-      status: Private.string(raw.status),
-      status_message: Private.string(raw.status_message),
+        Normalize.string(raw.model_id) ||
+        Private.modelIdOf(Normalize.string(raw.source)),
+      status: Normalize.string(raw.status),
+      status_message: Normalize.string(raw.status_message),
       tags: Normalize.array(raw.tags).map(Normalize.tag),
       aliases: Normalize.array(raw.aliases)
         .map(item =>
@@ -65,8 +69,8 @@ export namespace NormalizeRegistry {
   export function alias(value: unknown): IModelAlias {
     const raw = Normalize.record(value);
     return {
-      alias: Private.string(raw.alias),
-      version: Private.string(raw.version)
+      alias: Normalize.string(raw.alias),
+      version: Normalize.string(raw.version)
     };
   }
 }
@@ -79,29 +83,5 @@ namespace Private {
   export function modelIdOf(source: string): string | null {
     const match = /^models:\/(m-[0-9a-f]+)\/?$/.exec(source);
     return match ? match[1] : null;
-  }
-
-  /**
-   * A string from a JSON string or number (MLflow versions may be either);
-   * `''` otherwise.
-   */
-  export function string(value: unknown): string {
-    if (typeof value === 'string') {
-      return value;
-    }
-    return typeof value === 'number' ? String(value) : '';
-  }
-
-  /**
-   * A time in ms from a JSON number or int64 string; `null` otherwise.
-   */
-  export function time(value: unknown): number | null {
-    const result =
-      typeof value === 'number'
-        ? value
-        : typeof value === 'string' && value.trim() !== ''
-          ? Number(value)
-          : NaN;
-    return Number.isFinite(result) ? result : null;
   }
 }

@@ -29,21 +29,21 @@ export namespace ServingNormalize {
     const raw = Normalize.record(value);
     const state = STATES.find(s => s === raw.state);
     return {
-      id: Private.string(raw.id),
-      name: Private.string(raw.name),
-      version: Private.string(raw.version),
-      model_uri: Private.string(raw.model_uri),
+      id: Normalize.string(raw.id),
+      name: Normalize.string(raw.name),
+      version: Normalize.string(raw.version),
+      model_uri: Normalize.string(raw.model_uri),
       // An unknown state cannot be used: show it as failed, with the
       // server's message.
       state: state ?? 'failed',
-      port: Private.numberOrNull(raw.port),
-      pid: Private.numberOrNull(raw.pid),
-      started_at: Private.numberOrNull(raw.started_at),
-      ready_at: Private.numberOrNull(raw.ready_at),
+      port: Normalize.finiteOrNull(raw.port),
+      pid: Normalize.finiteOrNull(raw.pid),
+      started_at: Normalize.finiteOrNull(raw.started_at),
+      ready_at: Normalize.finiteOrNull(raw.ready_at),
       message:
-        Private.stringOrNull(raw.message) ??
-        (state ? null : `Unknown state: ${Private.string(raw.state)}`),
-      log_tail: Private.string(raw.log_tail)
+        (Normalize.stringOrNull(raw.message) || null) ??
+        (state ? null : `Unknown state: ${Normalize.string(raw.state)}`),
+      log_tail: Normalize.string(raw.log_tail)
     };
   }
 
@@ -66,8 +66,8 @@ export namespace ServingNormalize {
     }
     const raw = Normalize.record(value);
     return {
-      error_code: Private.string(raw.error_code),
-      message: Private.string(raw.message) || JSON.stringify(value)
+      error_code: Normalize.string(raw.error_code),
+      message: Normalize.string(raw.message) || JSON.stringify(value)
     };
   }
 
@@ -81,37 +81,11 @@ export namespace ServingNormalize {
       'predictions'
     );
     return {
-      status: Private.numberOrNull(raw.status) ?? 0,
-      latency_ms: Private.numberOrNull(raw.latency_ms),
+      status: Normalize.finiteOrNull(raw.status) ?? 0,
+      latency_ms: Normalize.finiteOrNull(raw.latency_ms),
       has_predictions: hasPredictions,
       predictions: hasPredictions ? raw.predictions : undefined,
       error: error(raw.error)
     };
-  }
-}
-
-namespace Private {
-  export function string(value: unknown): string {
-    if (typeof value === 'string') {
-      return value;
-    }
-    if (typeof value === 'number') {
-      return String(value);
-    }
-    return '';
-  }
-
-  export function stringOrNull(value: unknown): string | null {
-    return typeof value === 'string' && value !== '' ? value : null;
-  }
-
-  export function numberOrNull(value: unknown): number | null {
-    const result =
-      typeof value === 'number'
-        ? value
-        : typeof value === 'string' && value.trim() !== ''
-          ? Number(value)
-          : NaN;
-    return Number.isFinite(result) ? result : null;
   }
 }
