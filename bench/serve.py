@@ -10,7 +10,8 @@ example) and starts a real Jupyter server with Trackside pointed at it. Then, in
   hand until its `/ping` answers (both polled every 50 ms from here);
 - predict, interleaved rounds: the input example POSTed to `serving/<id>/predict` (token,
   session cookie and XSRF header, as JupyterLab sends them; one keep-alive connection)
-  against the same body POSTed straight to the scoring server's `/invocations`.
+  against the same body POSTed straight to the scoring server's `/invocations`; and, as the
+  floor of any call to the Jupyter server, its own `GET /api` (version, no auth, no work).
 """
 
 from __future__ import annotations
@@ -122,6 +123,15 @@ def timed_posts(
     return times
 
 
+def timed_gets(session: requests.Session, url: str, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        session.get(url, timeout=60).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=3)
@@ -159,7 +169,7 @@ def main() -> None:
             _, _, served_id, port = cold_start_trackside(session, api)
             split = json.loads(registered.example.to_json(orient="split", index=False))
             body = json.dumps({"dataframe_split": split})
-            through, direct, upstream = [], [], []
+            through, direct, upstream, floor = [], [], [], []
             straight = requests.Session()
             straight.headers["Content-Type"] = "application/json"
             predict_url = f"{api}/serving/{served_id}/predict"
@@ -170,6 +180,7 @@ def main() -> None:
             for _ in range(args.rounds):
                 a = timed_posts(session, predict_url, body, args.requests, upstream)
                 b = timed_posts(straight, direct_url, body, args.requests)
+                floor += timed_gets(session, f"{lab.url}/api", args.requests)
                 through += a
                 direct += b
                 differences.append(statistics.median(a) - statistics.median(b))
@@ -194,6 +205,7 @@ def main() -> None:
                 "p95": percentile(upstream, 95),
             },
             "overhead_p50_ms": percentile(through, 50) - percentile(direct, 50),
+            "jupyter_floor_ms": {"p50": percentile(floor, 50), "p95": percentile(floor, 95)},
             "overhead_p50_per_round_ms": differences,
             "requests_each": len(through),
         }
@@ -221,7 +233,9 @@ def main() -> None:
     print(
         f"of which the Jupyter server's own call to /invocations (its latency_ms): p50 "
         f"{r['predict_upstream_in_server_ms']['p50']:.2f} ms, "
-        f"p95 {r['predict_upstream_in_server_ms']['p95']:.2f} ms"
+        f"p95 {r['predict_upstream_in_server_ms']['p95']:.2f} ms; the Jupyter server's own "
+        f"GET /api: p50 {r['jupyter_floor_ms']['p50']:.2f} ms, "
+        f"p95 {r['jupyter_floor_ms']['p95']:.2f} ms"
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

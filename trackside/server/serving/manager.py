@@ -34,7 +34,7 @@ from .predict import invoke
 from .validation import ModelVersionRef, model_version_ref
 
 LOOPBACK = "127.0.0.1"
-PING_INTERVAL = 0.25
+PING_INTERVAL = 0.1  # a refused connection costs next to nothing; readiness shows sooner
 
 
 class State(str, Enum):
