@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -111,7 +110,3 @@ def recording_peer() -> Iterator[RecordingPeer]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def environ_snapshot() -> dict[str, str]:
-    return dict(os.environ)

@@ -21,6 +21,7 @@ from trackside.server import artifact_files
 from trackside.server.artifact_files import ByteRange, content_type_for, validate_artifact_path
 from trackside.server.gateway import GatewayError
 
+from .in_process_mlflow import logging_to
 from .servers import MlflowServer, RecordingPeer, recording_peer
 
 PREVIEW_LIMIT = 4096
@@ -99,14 +100,12 @@ def sklearn_model(real_mlflow: MlflowServer) -> str:
     import numpy as np
     from sklearn.linear_model import LinearRegression
 
-    mlflow.set_tracking_uri(real_mlflow.url)
-    try:
-        mlflow.set_experiment("artifact-models")
-        with mlflow.start_run():
-            model = LinearRegression().fit(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]))
-            info = mlflow.sklearn.log_model(model, name="model", input_example=np.array([[1.5]]))
-    finally:
-        mlflow.set_tracking_uri(None)
+    with (
+        logging_to(real_mlflow.url, "artifact-models") as experiment_id,
+        mlflow.start_run(experiment_id=experiment_id),
+    ):
+        model = LinearRegression().fit(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]))
+        info = mlflow.sklearn.log_model(model, name="model", input_example=np.array([[1.5]]))
     return info.model_id
 
 

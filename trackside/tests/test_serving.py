@@ -24,6 +24,7 @@ from trackside.server import process_group
 from trackside.server.probe import free_port
 from trackside.server.serving.manager import ServingManager, ServingOptions
 
+from .in_process_mlflow import logging_to
 from .jupyter_process import TOKEN, Server, jupyter_server
 from .servers import MlflowServer
 
@@ -51,19 +52,12 @@ def register_versions(tracking_uri: str, name: str, versions: int) -> Registered
     labels = (features["petal_length"] + features["petal_width"] > 0).astype(int)
     model = LogisticRegression().fit(features, labels)
     example = features.head(3)
-    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
-    try:
-        mlflow.set_experiment("trackside-serving")
+    with logging_to(tracking_uri, "trackside-serving") as experiment_id:
         for _ in range(versions):
-            with mlflow.start_run():
+            with mlflow.start_run(experiment_id=experiment_id):
                 mlflow.sklearn.log_model(
                     model, name="model", input_example=example, registered_model_name=name
                 )
-    finally:
-        mlflow.set_tracking_uri(previous[0])
-        mlflow.set_registry_uri(previous[1])
     return Registered(name, example, [int(v) for v in model.predict(example)])
 
 
