@@ -10,7 +10,7 @@ import {
   TagsEditor
 } from './editors';
 import { RegisteredModelModel } from './registeredModelModel';
-import { VersionsTable } from './versionsTable';
+import { VersionsList } from './versionsList';
 
 /**
  * The body of one registered model: its header, description, tags, aliases
@@ -148,7 +148,7 @@ function RegisteredModelView(props: {
           title={trans.__('Versions')}
           count={model.versions.length}
         >
-          <VersionsTable model={model} trans={trans} />
+          <VersionsList model={model} trans={trans} />
           {model.hasMoreVersions ? (
             <button
               type="button"

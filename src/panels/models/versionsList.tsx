@@ -14,11 +14,12 @@ import {
 import { RegisteredModelModel } from './registeredModelModel';
 
 /**
- * The versions of a registered model, newest first. With write access each
- * row has a "Manage" toggle opening its alias, tag, description and delete
- * actions below it.
+ * The versions of a registered model, newest first, one compact entry each
+ * (the sidebar is too narrow for a ten-column table). With write access each
+ * entry has a "Manage" toggle opening its alias, tag, description and delete
+ * actions inside it.
  */
-export function VersionsTable(props: {
+export function VersionsList(props: {
   model: RegisteredModelModel;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -30,58 +31,24 @@ export function VersionsTable(props: {
       <p className="jp-Trackside-Placeholder">{trans.__('No versions.')}</p>
     );
   }
-  const columns = 9 + (model.canWrite ? 1 : 0);
   return (
-    <div className="jp-Trackside-VersionsScroll">
-      <table className="jp-Trackside-VersionsTable">
-        <thead>
-          <tr>
-            <th scope="col">{trans.__('Version')}</th>
-            <th scope="col">{trans.__('Aliases')}</th>
-            <th scope="col">{trans.__('Status')}</th>
-            <th scope="col">{trans.__('Stage')}</th>
-            <th scope="col">{trans.__('Source run')}</th>
-            <th scope="col">{trans.__('Logged model')}</th>
-            <th scope="col">{trans.__('Created')}</th>
-            <th scope="col">{trans.__('Tags')}</th>
-            <th scope="col">{trans.__('Description')}</th>
-            {model.canWrite ? (
-              <th scope="col">
-                <span className="jp-Trackside-VisuallyHidden">
-                  {trans.__('Actions')}
-                </span>
-              </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map(version => (
-            <React.Fragment key={version.version}>
-              <VersionRow
-                model={model}
-                version={version}
-                isOpen={open === version.version}
-                onToggle={() =>
-                  setOpen(open === version.version ? null : version.version)
-                }
-                trans={trans}
-              />
-              {model.canWrite && open === version.version ? (
-                <tr className="jp-Trackside-VersionActionsRow">
-                  <td colSpan={columns}>
-                    <VersionActions
-                      model={model}
-                      version={version}
-                      trans={trans}
-                    />
-                  </td>
-                </tr>
-              ) : null}
-            </React.Fragment>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ul
+      className="jp-Trackside-VersionsList"
+      aria-label={trans.__('Versions of %1', model.name)}
+    >
+      {versions.map(version => (
+        <VersionRow
+          key={version.version}
+          model={model}
+          version={version}
+          isOpen={open === version.version}
+          onToggle={() =>
+            setOpen(open === version.version ? null : version.version)
+          }
+          trans={trans}
+        />
+      ))}
+    </ul>
   );
 }
 
@@ -124,9 +91,11 @@ function VersionRow(props: {
   const { model, version, isOpen, onToggle, trans } = props;
   const runLink = useWrite();
   const runId = version.run_id;
+  const stage = version.current_stage === 'None' ? '' : version.current_stage;
+  const description = version.description.split('\n', 1)[0];
   return (
-    <tr className="jp-Trackside-VersionRow" data-version={version.version}>
-      <td>
+    <li className="jp-Trackside-VersionRow" data-version={version.version}>
+      <div className="jp-Trackside-ModelRowHead">
         <button
           type="button"
           className="jp-Trackside-LinkButton jp-Trackside-VersionLink"
@@ -139,61 +108,22 @@ function VersionRow(props: {
         >
           {trans.__('Version %1', version.version)}
         </button>
-      </td>
-      <td>
         <AliasChips
           aliases={version.aliases}
           showVersion={false}
           onDelete={null}
           trans={trans}
         />
-      </td>
-      <td>{version.status}</td>
-      <td className="jp-Trackside-VersionStage">
-        {version.current_stage === 'None' ? '' : version.current_stage}
-      </td>
-      <td>
-        {runId ? (
-          <>
-            <button
-              type="button"
-              className="jp-Trackside-LinkButton jp-Trackside-VersionRun"
-              title={runId}
-              disabled={runLink.busy}
-              onClick={() => void runLink.run(() => model.showRun(runId))}
-            >
-              {runId.slice(0, 8)}
-            </button>
-            <InlineError error={runLink.error} />
-          </>
-        ) : (
-          <span title={version.source}>{version.source}</span>
-        )}
-      </td>
-      <td className="jp-Trackside-VersionModelId">{version.model_id ?? ''}</td>
-      <td>
-        {version.creation_timestamp !== null
-          ? Format.dateTime(version.creation_timestamp)
-          : ''}
-      </td>
-      <td>
-        {version.tags.length > 0 ? (
-          <ul className="jp-Trackside-Chips">
-            {version.tags.map(tag => (
-              <li key={tag.key} className="jp-Trackside-Chip">
-                <span className="jp-Trackside-ChipText">
-                  {tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`}
-                </span>
-              </li>
-            ))}
-          </ul>
+        <span className="jp-Trackside-VersionStatus">{version.status}</span>
+        {stage ? (
+          <span
+            className="jp-Trackside-VersionStage"
+            title={trans.__('Legacy stage (read-only)')}
+          >
+            {stage}
+          </span>
         ) : null}
-      </td>
-      <td className="jp-Trackside-VersionDescription">
-        {version.description.split('\n', 1)[0]}
-      </td>
-      {model.canWrite ? (
-        <td>
+        {model.canWrite ? (
           <button
             type="button"
             className="jp-Button jp-mod-minimal jp-Trackside-VersionManage"
@@ -203,9 +133,61 @@ function VersionRow(props: {
           >
             {trans.__('Manage')}
           </button>
-        </td>
+        ) : null}
+      </div>
+      <div className="jp-Trackside-ModelMeta">
+        {runId ? (
+          <span>
+            {trans.__('Run')}{' '}
+            <button
+              type="button"
+              className="jp-Trackside-LinkButton jp-Trackside-VersionRun"
+              title={runId}
+              disabled={runLink.busy}
+              onClick={() => void runLink.run(() => model.showRun(runId))}
+            >
+              {runId.slice(0, 8)}
+            </button>
+          </span>
+        ) : (
+          <span className="jp-Trackside-VersionSource" title={version.source}>
+            {version.source}
+          </span>
+        )}
+        {version.model_id ? (
+          <span>
+            {trans.__('Logged model')}{' '}
+            <span className="jp-Trackside-VersionModelId">
+              {version.model_id}
+            </span>
+          </span>
+        ) : null}
+        {version.creation_timestamp !== null ? (
+          <span className="jp-Trackside-ModelLatest">
+            {Format.dateTime(version.creation_timestamp)}
+          </span>
+        ) : null}
+      </div>
+      <InlineError error={runLink.error} />
+      {/* Open, the editors below show the tags and description. */}
+      {version.tags.length > 0 && !isOpen ? (
+        <ul className="jp-Trackside-Chips jp-Trackside-VersionTags">
+          {version.tags.map(tag => (
+            <li key={tag.key} className="jp-Trackside-Chip">
+              <span className="jp-Trackside-ChipText">
+                {tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`}
+              </span>
+            </li>
+          ))}
+        </ul>
       ) : null}
-    </tr>
+      {description && !isOpen ? (
+        <p className="jp-Trackside-ModelDescription">{description}</p>
+      ) : null}
+      {model.canWrite && isOpen ? (
+        <VersionActions model={model} version={version} trans={trans} />
+      ) : null}
+    </li>
   );
 }
 
