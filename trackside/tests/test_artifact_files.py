@@ -8,7 +8,6 @@ which proves they never left the Jupyter server.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -22,7 +21,8 @@ from trackside.server.artifact_files import ByteRange, content_type_for, validat
 from trackside.server.gateway import GatewayError
 
 from .in_process_mlflow import logging_to
-from .servers import MlflowServer, RecordingPeer, recording_peer
+from .peer_fixtures import AgainstRecordingPeer
+from .servers import MlflowServer
 
 PREVIEW_LIMIT = 4096
 BIG = bytes(range(256)) * 40  # 10,240 bytes: over the preview limit
@@ -373,19 +373,7 @@ def test_content_types_by_name():
     assert content_type_for("noextension") == ("application/octet-stream", False)
 
 
-class TestRefusedPathsNeverReachMlflow:
-    @pytest.fixture
-    def peer(self) -> Iterator[RecordingPeer]:
-        with recording_peer() as running:
-            yield running
-
-    @pytest.fixture
-    def jp_server_config(self, peer: RecordingPeer):
-        return {
-            "ServerApp": {"jpserver_extensions": {"trackside": True}},
-            "Trackside": {"tracking_uri": peer.url},
-        }
-
+class TestRefusedPathsNeverReachMlflow(AgainstRecordingPeer):
     async def test_a_valid_path_reaches_the_peer(self, jp_fetch, peer):
         # The positive control for the refusals below.
         peer.answers["/get-artifact"] = (200, {"Content-Type": "text/plain"}, b"abc")

@@ -7,7 +7,6 @@ recording peer standing in for the upstream (the request never left the Jupyter 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import mlflow
 import pytest
@@ -17,7 +16,8 @@ from tornado.httpclient import HTTPClientError
 from trackside.server.gateway import ALLOWED_OPERATIONS, PATH_PARAMETERS
 from trackside.server.registry_writes import WRITE_OPERATIONS, validate_write
 
-from .servers import MlflowServer, RecordingPeer, recording_peer
+from .peer_fixtures import AgainstRecordingPeer
+from .servers import MlflowServer
 
 
 class RegistryReadOnly(Authorizer):
@@ -364,19 +364,7 @@ class TestReadOnlyRegistry:
 # -- refusals observed from a recording peer --------------------------------------------------
 
 
-class TestRefusalsNeverReachMlflow:
-    @pytest.fixture
-    def peer(self) -> Iterator[RecordingPeer]:
-        with recording_peer() as running:
-            yield running
-
-    @pytest.fixture
-    def jp_server_config(self, peer: RecordingPeer):
-        return {
-            "ServerApp": {"jpserver_extensions": {"trackside": True}},
-            "Trackside": {"tracking_uri": peer.url},
-        }
-
+class TestRefusalsNeverReachMlflow(AgainstRecordingPeer):
     async def test_a_valid_write_reaches_the_peer_with_its_method(self, jp_fetch, peer):
         # The positive control: the peer does see writes, DELETE with its body included.
         code, _ = await write(
