@@ -12,8 +12,11 @@ module.exports = {
     'screenshots/*.screenshot.ts',
     'tests/compare.spec.ts',
     'tests/examples.spec.ts',
-    'tests/liveStream.spec.ts'
+    'tests/liveStream.spec.ts',
+    'tests/models.spec.ts',
+    'tests/modelView.spec.ts',
+    'tests/serving.spec.ts'
   ],
-  grep: /screenshot|compares 3 runs|starter\.ipynb|grows while it runs/,
+  grep: /screenshot|compares 3 runs|starter\.ipynb|grows while it runs|lists registered models|logged model: list|serve version 1/,
   retries: 0
 };
