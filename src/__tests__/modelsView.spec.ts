@@ -23,7 +23,7 @@ function backend(writes: boolean) {
       case 'status':
         return json({
           ...HEALTHY_STATUS,
-          capabilities: { registry_write: writes, serving: false }
+          capabilities: { registry_write: writes, serving: writes }
         });
       case 'mlflow/experiments/search':
         return json({ experiments: [] });
@@ -162,5 +162,31 @@ describe('The models views in the sidebar', () => {
     expect(
       view.node.querySelector('.jp-Trackside-EditDescription')
     ).not.toBeNull();
+  });
+
+  it('links to the served models only when serving is allowed', async () => {
+    create(false);
+    await connection.updateStatus();
+    connection.showModels();
+    await waitFor(
+      () => view.node.querySelector('.jp-Trackside-ModelName') !== null
+    );
+    expect(view.node.querySelector('.jp-Trackside-ServedLink')).toBeNull();
+    view.dispose();
+    runs.dispose();
+    connection.dispose();
+
+    create(true);
+    connection.showModels();
+    await connection.updateStatus();
+    await waitFor(
+      () => view.node.querySelector('.jp-Trackside-ServedLink') !== null
+    );
+    const link = view.node.querySelector(
+      '.jp-Trackside-ServedLink'
+    ) as HTMLButtonElement;
+    expect(link.textContent).toBe('Served models');
+    link.click();
+    expect(connection.view).toEqual({ kind: 'serving' });
   });
 });

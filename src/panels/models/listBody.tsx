@@ -33,7 +33,22 @@ export class RegisteredModelsBody extends ModelBody<
         className="jp-Trackside-Models"
         aria-label={this.trans.__('Registered models')}
       >
-        <SearchBox model={model} trans={this.trans} />
+        <div className="jp-Trackside-ModelsToolbar">
+          <SearchBox model={model} trans={this.trans} />
+          <UseSignal signal={model.connection.statusChanged}>
+            {() =>
+              model.canServe ? (
+                <button
+                  type="button"
+                  className="jp-Button jp-mod-styled jp-mod-reject jp-Trackside-ServedLink"
+                  onClick={() => model.showServing()}
+                >
+                  {this.trans.__('Served models')}
+                </button>
+              ) : null
+            }
+          </UseSignal>
+        </div>
         <UseSignal signal={model.changed}>
           {() => <ModelsList model={model} trans={this.trans} />}
         </UseSignal>

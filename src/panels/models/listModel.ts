@@ -166,6 +166,20 @@ export class RegisteredModelsModel implements IDisposable {
   }
 
   /**
+   * Whether this Jupyter server lets the user serve models locally.
+   */
+  get canServe(): boolean {
+    return this.connection.status?.capabilities?.serving === true;
+  }
+
+  /**
+   * Show the locally served models.
+   */
+  showServing(): void {
+    this.connection.showServing();
+  }
+
+  /**
    * Dispose the model and stop refreshing.
    */
   dispose(): void {
