@@ -140,6 +140,40 @@ export function DescriptionEditor(props: {
 }
 
 /**
+ * A tag as its chip shows it: `key = value`, or the key alone when the
+ * value is empty.
+ */
+function tagText(tag: IRunTag): string {
+  return tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`;
+}
+
+/**
+ * Tags as read-only chips; nothing when there are none.
+ */
+export function TagChips(props: {
+  tags: ReadonlyArray<IRunTag>;
+  label: string;
+  className?: string;
+}): JSX.Element | null {
+  const { tags, label, className } = props;
+  if (tags.length === 0) {
+    return null;
+  }
+  return (
+    <ul
+      className={`jp-Trackside-Chips ${className ?? ''}`.trim()}
+      aria-label={label}
+    >
+      {tags.map(tag => (
+        <li key={tag.key} className="jp-Trackside-Chip">
+          <span className="jp-Trackside-ChipText">{tagText(tag)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
  * Tags as `key = value` chips; with write access each has a remove button
  * and a form adds (or replaces) one.
  */
@@ -166,9 +200,7 @@ export function TagsEditor(props: {
       <ul className="jp-Trackside-Chips">
         {tags.map(tag => (
           <li key={tag.key} className="jp-Trackside-Chip">
-            <span className="jp-Trackside-ChipText">
-              {tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`}
-            </span>
+            <span className="jp-Trackside-ChipText">{tagText(tag)}</span>
             {canWrite ? (
               <button
                 type="button"

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { Format } from '../../models/format';
 import { IRegisteredModel } from '../../tokens';
 import { ModelBody } from '../../widgets/modelBody';
-import { AliasChips, InlineError } from './editors';
+import { AliasChips, InlineError, TagChips } from './editors';
 import { RegisteredModelsModel } from './listModel';
 
 /**
@@ -227,17 +227,7 @@ function ModelRow(props: {
           onDelete={null}
           trans={trans}
         />
-        {item.tags.length > 0 ? (
-          <ul className="jp-Trackside-Chips" aria-label={trans.__('Tags')}>
-            {item.tags.map(tag => (
-              <li key={tag.key} className="jp-Trackside-Chip">
-                <span className="jp-Trackside-ChipText">
-                  {tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`}
-                </span>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <TagChips tags={item.tags} label={trans.__('Tags')} />
       </div>
     </li>
   );

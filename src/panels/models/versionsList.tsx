@@ -8,6 +8,7 @@ import {
   AliasChips,
   DescriptionEditor,
   InlineError,
+  TagChips,
   TagsEditor,
   useWrite
 } from './editors';
@@ -170,17 +171,13 @@ function VersionRow(props: {
       </div>
       <InlineError error={runLink.error} />
       {/* Open, the editors below show the tags and description. */}
-      {version.tags.length > 0 && !isOpen ? (
-        <ul className="jp-Trackside-Chips jp-Trackside-VersionTags">
-          {version.tags.map(tag => (
-            <li key={tag.key} className="jp-Trackside-Chip">
-              <span className="jp-Trackside-ChipText">
-                {tag.value === '' ? tag.key : `${tag.key} = ${tag.value}`}
-              </span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {isOpen ? null : (
+        <TagChips
+          tags={version.tags}
+          label={trans.__('Tags')}
+          className="jp-Trackside-VersionTags"
+        />
+      )}
       {description && !isOpen ? (
         <p className="jp-Trackside-ModelDescription">{description}</p>
       ) : null}
