@@ -129,7 +129,8 @@ describe('CompareCharts', () => {
     store.flush();
     const backfill: IBackfill = {
       request: (runId, key) => requests.push(`${runId}/${key}`),
-      isPending: () => false
+      isPending: () => false,
+      isStreaming: () => false
     };
     widget = ReactWidget.create(
       <CompareCharts

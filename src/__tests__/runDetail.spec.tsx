@@ -316,8 +316,12 @@ describe('RunDetailModel', () => {
     } as unknown as ITracksideService;
     connection = new TracksideModel({ service });
     const backfill: IBackfill = {
-      request: (runId, key) => requests.push(`${runId}/${key}`),
-      isPending: () => false
+      request: (runId, key, options) =>
+        requests.push(
+          `${runId}/${key}${options?.incremental ? ' incremental' : ''}`
+        ),
+      isPending: () => false,
+      isStreaming: () => false
     };
     model = new RunDetailModel({
       connection,
@@ -349,8 +353,13 @@ describe('RunDetailModel', () => {
     expect(calls).toBe(4);
     await sleep(100);
     expect(calls).toBe(4);
-    // A newer latest value asks for the series' history.
-    expect(requests).toEqual(['abc123/loss', 'abc123/loss', 'abc123/loss']);
+    // A newer latest value of a run with no live stream asks for the
+    // series' new points; its end, for one exact backfill.
+    expect(requests).toEqual([
+      'abc123/loss incremental',
+      'abc123/loss incremental',
+      'abc123/loss'
+    ]);
   });
 
   it('loads once while hidden, and again when shown', async () => {

@@ -15,8 +15,10 @@ import {
  * decimated message: that fetch waits until the series has been quiet for
  * `debounce` ms (the run stopped sending: final convergence), but no longer
  * than `maxWait` ms while it keeps streaming. A chart that appears requests
- * an immediate, downsampled load. At most one fetch runs per series; requests
- * made meanwhile are merged into one more fetch after it.
+ * an immediate, downsampled load. A run followed without a live stream asks
+ * for incremental reads: the points from the series' last step on, merged
+ * in (the store drops the overlap). At most one fetch runs per series;
+ * requests made meanwhile are merged into one more fetch after it.
  */
 export class BackfillScheduler implements IBackfill, IDisposable {
   /**
@@ -27,6 +29,7 @@ export class BackfillScheduler implements IBackfill, IDisposable {
     this._client = options.client;
     this._debounce = options.debounce ?? 250;
     this._maxWait = options.maxWait ?? 5000;
+    this._liveWindow = options.liveWindow ?? 5000;
     this._decode = options.decode ?? decodeMetricStream;
   }
 
@@ -55,7 +58,10 @@ export class BackfillScheduler implements IBackfill, IDisposable {
       state.wanted = { exact: false, maxPoints: 0, immediate: false };
     }
     const wanted = state.wanted;
-    if (options.maxPoints === undefined) {
+    if (options.incremental) {
+      // Neither exact nor downsampled: incremental, unless a full one is wanted.
+      wanted.immediate = wanted.immediate || Private.isIncremental(wanted);
+    } else if (options.maxPoints === undefined) {
       wanted.exact = true;
     } else {
       wanted.maxPoints = Math.max(wanted.maxPoints, options.maxPoints);
@@ -65,9 +71,18 @@ export class BackfillScheduler implements IBackfill, IDisposable {
   }
 
   /**
+   * Whether live points of the run arrived in the last `liveWindow` ms.
+   */
+  isStreaming(runId: string): boolean {
+    const last = this._streamed.get(runId);
+    return last !== undefined && Date.now() - last < this._liveWindow;
+  }
+
+  /**
    * Live points arrived for a series: a pending backfill waits for quiet.
    */
   noteActivity(runId: string, key: string, decimated = false): void {
+    this._streamed.set(runId, Date.now());
     const state = this._states.get(seriesId(runId, key));
     if (!state) {
       return;
@@ -119,6 +134,7 @@ export class BackfillScheduler implements IBackfill, IDisposable {
       state.abort?.abort();
     }
     this._states.clear();
+    this._streamed.clear();
   }
 
   private _state(runId: string, key: string): Private.IState {
@@ -175,11 +191,9 @@ export class BackfillScheduler implements IBackfill, IDisposable {
     const abort =
       typeof AbortController === 'function' ? new AbortController() : null;
     state.abort = abort;
-    const fetchDone = this._fetch(
-      state,
-      exact ? undefined : maxPoints,
-      abort?.signal
-    );
+    const fetchDone = Private.isIncremental(state.wanted)
+      ? this._fetchIncremental(state, abort?.signal)
+      : this._fetch(state, exact ? undefined : maxPoints, abort?.signal);
     state.inFlight = fetchDone;
     try {
       await fetchDone;
@@ -192,12 +206,15 @@ export class BackfillScheduler implements IBackfill, IDisposable {
     }
   }
 
-  private async _fetch(
+  /**
+   * Read the series' history; `null` when it has no points in range,
+   * `undefined` when the read failed (or the scheduler was disposed).
+   */
+  private async _read(
     state: Private.IState,
-    maxPoints: number | undefined,
+    range: { maxPoints?: number; startStep?: number },
     signal: AbortSignal | undefined
-  ): Promise<void> {
-    let batches: ISeriesBatch[];
+  ): Promise<ISeriesBatch | null | undefined> {
     if (this._decode === decodeMetricStream) {
       // The first chart of a page: load the decoder while the history comes.
       void loadArrow().catch(() => undefined);
@@ -206,13 +223,20 @@ export class BackfillScheduler implements IBackfill, IDisposable {
       const bytes: ArrowBytes = await this._client.getMetricHistoryArrow({
         runIds: [state.runId],
         keys: [state.key],
-        maxPoints,
+        ...range,
         signal
       });
       if (this._isDisposed) {
-        return;
+        return undefined;
       }
-      batches = await this._decode(bytes);
+      const batches = await this._decode(bytes);
+      if (this._isDisposed) {
+        return undefined;
+      }
+      return (
+        batches.find(b => b.runId === state.runId && b.key === state.key) ??
+        null
+      );
     } catch (reason) {
       if (!this._isDisposed && !signal?.aborted) {
         console.warn(
@@ -220,14 +244,40 @@ export class BackfillScheduler implements IBackfill, IDisposable {
           reason
         );
       }
+      return undefined;
+    }
+  }
+
+  /**
+   * Read the points from the series' last step on (inclusive: the points
+   * MLflow got at that step since) and merge them in; the store drops the
+   * ones it already holds.
+   */
+  private async _fetchIncremental(
+    state: Private.IState,
+    signal: AbortSignal | undefined
+  ): Promise<void> {
+    const current = this._store.get(state.runId, state.key);
+    const startStep =
+      current && current.length > 0
+        ? current.steps[current.length - 1]
+        : undefined;
+    const history = await this._read(state, { startStep }, signal);
+    if (history) {
+      this._store.append(state.runId, state.key, history);
+    }
+  }
+
+  private async _fetch(
+    state: Private.IState,
+    maxPoints: number | undefined,
+    signal: AbortSignal | undefined
+  ): Promise<void> {
+    const read = await this._read(state, { maxPoints }, signal);
+    if (read === undefined) {
       return;
     }
-    if (this._isDisposed) {
-      return;
-    }
-    const history = batches.find(
-      b => b.runId === state.runId && b.key === state.key
-    );
+    const history = read ?? undefined;
     const empty = {
       steps: new Float64Array(0),
       timestamps: new Float64Array(0),
@@ -278,6 +328,9 @@ export class BackfillScheduler implements IBackfill, IDisposable {
   private _client: Pick<ITracksideService, 'getMetricHistoryArrow'>;
   private _debounce: number;
   private _maxWait: number;
+  private _liveWindow: number;
+  // When live points of each run last arrived (ms since epoch).
+  private _streamed = new Map<string, number>();
   private _decode: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
   private _states = new Map<string, Private.IState>();
   private _isDisposed = false;
@@ -302,6 +355,11 @@ export namespace BackfillScheduler {
      */
     maxWait?: number;
     /**
+     * How long a run counts as streaming after its last live points, in ms
+     * (5000).
+     */
+    liveWindow?: number;
+    /**
      * The Arrow decoder (the lazy `apache-arrow` one by default).
      */
     decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
@@ -311,6 +369,13 @@ export namespace BackfillScheduler {
 namespace Private {
   export const MAX_RETRIES = 3;
   export const RETRY_DELAY = 500;
+
+  /**
+   * Neither the exact nor a downsampled history was asked for.
+   */
+  export function isIncremental(wanted: IWanted): boolean {
+    return !wanted.exact && wanted.maxPoints === 0;
+  }
 
   export interface IWanted {
     exact: boolean;

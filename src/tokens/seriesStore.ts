@@ -173,6 +173,12 @@ export interface IBackfill {
    * Whether a backfill is pending or running for a series.
    */
   isPending(runId: string, key: string): boolean;
+
+  /**
+   * Whether a kernel's live stream fed points of the run lately: its
+   * series then need no history following.
+   */
+  isStreaming(runId: string): boolean;
 }
 
 /**
@@ -193,5 +199,11 @@ export namespace IBackfill {
      * bucket above it); the exact history when omitted.
      */
     maxPoints?: number;
+    /**
+     * Read only the points from the series' last step on (a run followed
+     * without a live stream); at once, exact, merged into what is there.
+     * A full request pending meanwhile covers it.
+     */
+    incremental?: boolean;
   }
 }

@@ -4,6 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IPanelSources } from '../../models/panelSources';
 import { TracksideModel } from '../../models/tracksideModel';
 import { errorMessage } from '../../services/errorMessage';
+import { HistoryFollower } from '../../stream/historyFollower';
 import {
   IArtifactList,
   IBackfill,
@@ -20,9 +21,11 @@ import { FileTreeModel } from '../../widgets/artifactPreview/fileTree';
  *
  * The run is fetched at once (even with the panel hidden); after that the
  * poll stands by while the panel is hidden or the run is no longer
- * running, and showing the panel fetches it once more. A newer latest value
- * of a metric (a run logged elsewhere, with no kernel stream) asks for a
- * backfill of its series so that the charts converge.
+ * running, and showing the panel fetches it once more. A running run that
+ * no kernel streams (`mlflow run`, a script in a terminal) is read every
+ * `FOLLOW_REFRESH` ms and its changed metrics are followed with incremental
+ * history reads (see `HistoryFollower`); a streamed one every
+ * `RUNNING_REFRESH` ms.
  */
 export class RunDetailModel implements IDisposable {
   /**
@@ -35,13 +38,17 @@ export class RunDetailModel implements IDisposable {
     this.store = options.store ?? null;
     this.backfill = options.backfill ?? null;
     this.modelFiles = options.modelFiles ?? null;
+    this._refreshInterval =
+      options.refreshInterval ?? RunDetailModel.RUNNING_REFRESH;
+    this._followInterval =
+      options.followInterval ?? RunDetailModel.FOLLOW_REFRESH;
+    this._follower = this.backfill
+      ? new HistoryFollower({ runId: this.runId, backfill: this.backfill })
+      : null;
     this._poll = new Poll({
       auto: true,
       factory: () => this._fetchRun(),
-      frequency: {
-        interval: options.refreshInterval ?? RunDetailModel.RUNNING_REFRESH,
-        backoff: false
-      },
+      frequency: { interval: this._refreshInterval, backoff: false },
       name: 'jupyterlab-trackside:RunDetailModel',
       standby: () => !this._wantsFetch() || 'when-hidden'
     });
@@ -210,7 +217,6 @@ export class RunDetailModel implements IDisposable {
     this.connection.activeChanged.disconnect(this._onActiveChanged, this);
     this._poll.dispose();
     this._tree?.dispose();
-    this._latest.clear();
     Signal.clearData(this);
   }
 
@@ -246,7 +252,7 @@ export class RunDetailModel implements IDisposable {
       }
       this._run = run;
       this._error = null;
-      this._requestBackfills(run);
+      this._follow(run);
     } catch (reason) {
       if (this.isDisposed) {
         return;
@@ -359,21 +365,26 @@ export class RunDetailModel implements IDisposable {
   }
 
   /**
-   * Ask for a backfill of every metric whose latest value changed since the
-   * last fetch.
+   * Follow the run's metrics, and read the run as often as they need.
    */
-  private _requestBackfills(run: IRun): void {
-    for (const metric of run.data.metrics) {
-      const stamp = `${metric.step}|${metric.timestamp}|${metric.value}`;
-      const previous = this._latest.get(metric.key);
-      this._latest.set(metric.key, stamp);
-      if (previous !== undefined && previous !== stamp) {
-        this.backfill?.request(run.info.run_id, metric.key);
-      }
+  private _follow(run: IRun): void {
+    if (!this._follower) {
+      return;
+    }
+    this._follower.update(run);
+    const interval = this._follower.isFollowing(run)
+      ? Math.min(this._followInterval, this._refreshInterval)
+      : this._refreshInterval;
+    if (interval !== this._poll.frequency.interval) {
+      // Applies from the next tick, which is scheduled after this one.
+      this._poll.frequency = { ...this._poll.frequency, interval };
     }
   }
 
   private _poll: Poll;
+  private _follower: HistoryFollower | null;
+  private _refreshInterval: number;
+  private _followInterval: number;
   private _isDisposed = false;
   private _fetchOnce = false;
   private _run: IRun | null = null;
@@ -385,8 +396,6 @@ export class RunDetailModel implements IDisposable {
   private _artifactModels: ReadonlyArray<string> | null = null;
   private _tree: FileTreeModel | null = null;
   private _modelsChanged = new Signal<this, void>(this);
-  // The latest value of each metric key, as `step|timestamp|value`.
-  private _latest = new Map<string, string>();
   private _runChanged = new Signal<this, void>(this);
   private _artifactsChanged = new Signal<this, void>(this);
 }
@@ -399,6 +408,12 @@ export namespace RunDetailModel {
    * How often a running run is refreshed while the detail is shown (ms).
    */
   export const RUNNING_REFRESH = 5000;
+
+  /**
+   * How often a running run that no kernel streams is read while the
+   * detail is shown (ms): its curves then move at least once a second.
+   */
+  export const FOLLOW_REFRESH = 750;
 
   /**
    * The most artifact folders listed to find old-style models.
@@ -416,6 +431,11 @@ export namespace RunDetailModel {
      * default.
      */
     refreshInterval?: number;
+    /**
+     * The refresh interval of a running run with no live stream (ms);
+     * `FOLLOW_REFRESH` by default.
+     */
+    followInterval?: number;
     /**
      * Logged models and file previews; none without it.
      */
