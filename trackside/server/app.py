@@ -13,6 +13,7 @@ from .backend import BackendManager, BackendOptions
 from .backend_folder import STATE_DIR_NAME, default_backend_folder
 from .handlers import route_table
 from .kernel_activity import untrack_subshell_messages
+from .projects.manager import ProjectsManager, ProjectsOptions
 from .serving.manager import ServingManager, ServingOptions
 
 
@@ -73,6 +74,18 @@ class Trackside(ExtensionApp):
         180.0, help="Seconds a served model may take to answer its health check."
     ).tag(config=True)
 
+    allow_remote_projects = Bool(
+        False, help="Let `mlflow run` fetch remote (git, https, s3…) project URIs."
+    ).tag(config=True)
+
+    max_running_projects = Int(
+        2, help="MLflow Project executions that run at once; the others wait in a queue."
+    ).tag(config=True)
+
+    max_project_output_bytes = Int(
+        1024 * 1024, help="Bytes of a project execution's latest output kept readable."
+    ).tag(config=True)
+
     def _backend_folders(self, embedded: bool) -> tuple[Path, Path | None]:
         """The embedded server's data folder, and its state folder (None: inside it)."""
         if self.backend_root:
@@ -113,6 +126,20 @@ class Trackside(ExtensionApp):
             ),
             log=self.log,
         )
+        root = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
+        self.settings["trackside_projects"] = ProjectsManager(
+            ProjectsOptions(
+                state_dir=backend.state_dir / "projects",
+                root_dir=Path(root).expanduser().resolve(),
+                environment=backend.kernel_environment,
+                upstream=lambda: backend.upstream,
+                allow_remote=self.allow_remote_projects,
+                max_running=self.max_running_projects,
+                max_output_bytes=self.max_project_output_bytes,
+                stop_timeout=self.stop_timeout,
+            ),
+            log=self.log,
+        )
         self.log.info(
             "Trackside: %s MLflow backend at %s", backend.mode.value, backend.upstream.public_uri
         )
@@ -124,6 +151,9 @@ class Trackside(ExtensionApp):
         self.settings["trackside_backend"].start()
 
     async def stop_extension(self) -> None:
+        projects: ProjectsManager | None = self.settings.get("trackside_projects")
+        if projects is not None:
+            await projects.stop()  # before the backend: their runs are marked KILLED
         serving: ServingManager | None = self.settings.get("trackside_serving")
         if serving is not None:
             await serving.stop()

@@ -25,6 +25,7 @@ from .capabilities import REGISTRY_WRITE_RESOURCE, capabilities
 from .gateway import GatewayError, forward, parse_json_body
 from .history import ARROW_STREAM_MIMETYPE, history_arrow, parse_request
 from .mlflow_validators import load as load_mlflow_validators
+from .projects.handlers import projects_routes
 from .registry_writes import forward_write
 from .serving.handlers import serving_routes
 
@@ -203,5 +204,6 @@ def route_table() -> list[tuple[str, type[APIHandler]]]:
         ),
         (url_path_join("/", API_ROOT, "metrics", "history"), MetricHistoryHandler),
         *serving_routes(API_ROOT),
+        *projects_routes(API_ROOT),
         (url_path_join("/", API_ROOT, ".*"), NotFoundHandler),
     ]

@@ -1,0 +1,1 @@
+"""Run MLflow Projects (``mlflow run``) as supervised children of the Jupyter server."""
