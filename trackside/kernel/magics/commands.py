@@ -13,6 +13,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..state import TracksideState
 from .cell import check_experiment_name, options_from_args, run_cell_magic
+from .project_run import run_project
 from .summary import open_bundle
 
 LINE_USAGE = """\
@@ -25,6 +26,8 @@ LINE_USAGE = """\
 %mlflow notebook [PATH]       the notebook path recorded in runs (set after a rename)
 %mlflow sync                  send the journal to MLflow now and report
 %mlflow config [KEY [VALUE]]  show or change capture settings
+%mlflow run PATH [-e ENTRY] [-P key=value]... [--experiment NAME] [--env-manager M]
+                              run an MLflow Project; its value is the run id
 %mlflow help                  this text
 
 %%mlflow [-e NAME] [-n RUN_NAME] [--nested] [--run-id ID] [--params a,b | --no-params]
@@ -48,7 +51,7 @@ class TracksideMagics(Magics):
     def __init__(self, shell: Any, state: TracksideState) -> None:
         super().__init__(shell)
         self.state = state
-        self._subcommands: dict[str, Callable[[str], None]] = {
+        self._subcommands: dict[str, Callable[[str], Any]] = {
             "experiment": self._experiment,
             "status": self._status,
             "autolog": self._autolog,
@@ -58,6 +61,7 @@ class TracksideMagics(Magics):
             "notebook": self._notebook,
             "sync": self._sync,
             "config": self._config,
+            "run": lambda rest: run_project(self.state, rest),
             "help": self._help,
         }
 
@@ -84,7 +88,7 @@ class TracksideMagics(Magics):
     # ------------------------------------------------------------------ %mlflow
 
     @line_magic("mlflow")
-    def mlflow_line(self, line: str) -> None:
+    def mlflow_line(self, line: str) -> Any:
         """%mlflow SUBCOMMAND: experiment, status, autolog, track, end, open, notebook, sync,
         config, help."""
         word, _, rest = line.strip().partition(" ")
@@ -97,7 +101,7 @@ class TracksideMagics(Magics):
                 f"unknown subcommand {word!r}; expected one of: {', '.join(self._subcommands)}"
                 " (see %mlflow help)"
             )
-        handler(rest.strip())
+        return handler(rest.strip())
 
     def _help(self, rest: str) -> None:
         if rest:
