@@ -9,3 +9,4 @@ export * from './tokens/service';
 export * from './tokens/modelFiles';
 export * from './tokens/registry';
 export * from './tokens/serving';
+export * from './tokens/projects';
