@@ -6,6 +6,7 @@ import { refreshPoll } from '../../models/refreshPoll';
 import { TracksideModel } from '../../models/tracksideModel';
 import { IExperiment, ISeriesStore, ITracksideService } from '../../tokens';
 import { ExperimentRuns } from './experimentRuns';
+import { NewRunProbe } from './newRunProbe';
 import { NewRunWatcher } from './newRuns';
 import { RunSelection } from './selection';
 import { RunsTableModel } from './tableModel';
@@ -24,7 +25,9 @@ import { RunsTableModel } from './tableModel';
  *
  * With a series store, the first points of a run the model has not loaded
  * (a run just started in the kernel) refresh the model at once, so a new run
- * shows up without waiting for the next poll.
+ * shows up without waiting for the next poll. A run started outside the
+ * kernels sends no points: the newest runs of the expanded experiments are
+ * looked at every second while the panel is visible (`NewRunProbe`).
  */
 export class RunsModel implements IDisposable {
   /**
@@ -50,6 +53,20 @@ export class RunsModel implements IDisposable {
           refresh: () => this.refresh()
         })
       : null;
+    this._newRunProbe = new NewRunProbe({
+      service: this._service,
+      experimentIds: () =>
+        Array.from(this._entries.values())
+          .filter(entry => entry.isExpanded)
+          .map(entry => entry.experimentId),
+      isKnown: runId => this._isLoaded(runId),
+      // Only a panel that refreshes by itself, more slowly than the probe.
+      isEnabled: () =>
+        this._connection.isActive &&
+        this._refreshInterval !== null &&
+        this._refreshInterval > NewRunProbe.INTERVAL,
+      refresh: () => this.refresh()
+    });
     this._connection.activeChanged.connect(this._onActiveChanged, this);
     this._connection.viewChanged.connect(this._onViewChanged, this);
   }
@@ -214,6 +231,7 @@ export class RunsModel implements IDisposable {
     this._connection.activeChanged.disconnect(this._onActiveChanged, this);
     this._connection.viewChanged.disconnect(this._onViewChanged, this);
     this._newRuns?.dispose();
+    this._newRunProbe.dispose();
     this._poll.dispose();
     this._entries.forEach(entry => entry.dispose());
     this._entries.clear();
@@ -334,6 +352,7 @@ export class RunsModel implements IDisposable {
   private _connection: TracksideModel;
   private _service: ITracksideService;
   private _newRuns: NewRunWatcher | null;
+  private _newRunProbe: NewRunProbe;
   private _poll: Poll;
   private _isDisposed = false;
   private _refreshInterval: number | null;
