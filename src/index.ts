@@ -4,6 +4,7 @@ import { kernelLifecyclesPlugin } from './plugins/kernelLifecycles';
 import { modelFilesPlugin } from './plugins/modelFiles';
 import { notebookToolbarPlugin } from './plugins/notebookToolbar';
 import { panelPlugin } from './plugins/panel';
+import { projectsClientPlugin, projectViewPlugin } from './plugins/projects';
 import { registryPlugin } from './plugins/registry';
 import { seriesStorePlugin } from './plugins/seriesStore';
 import { servedModelsCommandPlugin, servingPlugin } from './plugins/serving';
@@ -19,6 +20,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   kernelLifecyclesPlugin,
   modelFilesPlugin,
   panelPlugin,
+  projectsClientPlugin,
+  projectViewPlugin,
   registryPlugin,
   notebookToolbarPlugin,
   seriesStorePlugin,
