@@ -48,7 +48,9 @@ class SpecHandler(ProjectsHandler):
     @authorized
     async def get(self) -> None:
         try:
-            path = self.get_query_argument("path", "")
+            # Raw: tornado's get_query_argument would drop a NUL and strip spaces.
+            values = self.request.query_arguments.get("path") or [b""]
+            path = values[-1].decode("utf-8")
             if not path:
                 raise GatewayError(
                     400, "INVALID_PARAMETER_VALUE", "'path' (the project's folder) is required."
@@ -56,6 +58,9 @@ class SpecHandler(ProjectsHandler):
             answer = self.projects.spec(path)
         except GatewayError as err:
             self.write_json(err.status, err.to_json())
+            return
+        except UnicodeDecodeError:
+            self.write_json(400, {"error_code": "MALFORMED_REQUEST", "message": "Bad UTF-8."})
             return
         except ProjectRefusal as err:
             self.write_json(err.status, err.payload)
