@@ -24,6 +24,10 @@ from mlflow.tracking import MlflowClient
 
 from trackside.server import process_group
 from trackside.server.probe import free_port
+from trackside.server.projects.manager import ProjectRefusal, ProjectsManager, ProjectsOptions
+from trackside.server.projects.output import read_output
+from trackside.server.projects.store import ExecutionStore
+from trackside.server.upstream import upstream_from_uri
 
 from .jupyter_process import TOKEN, Server, jupyter_server
 from .servers import MlflowServer
@@ -393,3 +397,69 @@ def test_executions_survive_a_restart_and_a_killed_jupyter_fails_its_runs(
         assert interrupted["state"] == "failed"
         assert interrupted["message"] == "Jupyter stopped while it ran"
         assert interrupted["ended"] is not None
+
+
+def test_output_is_read_by_byte_offset_within_the_window_and_whole_characters(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_bytes("abc\nhé€\n".encode() + "😀".encode()[:2])  # an emoji cut in half
+    chunk = read_output(log, 0, 1024, complete=False)
+    assert (chunk.text, chunk.start) == ("abc\nhé€\n", 0)  # the half emoji is held back
+    assert chunk.offset == len("abc\nhé€\n".encode())
+    with open(log, "ab") as out:
+        out.write("😀".encode()[2:] + b"!")
+    later = read_output(log, chunk.offset, 1024, complete=False)
+    assert (later.text, later.offset) == ("😀!", log.stat().st_size)
+    # Only the last 8 bytes are readable: an older offset starts at the first whole
+    # character inside them, and says so with `start`.
+    windowed = read_output(log, 0, 8, complete=True)
+    size = log.stat().st_size  # 16: the window starts at 8, in the middle of the €
+    assert (windowed.text, windowed.start, windowed.offset) == ("\n😀!", 10, size)
+    # A finished log gives its trailing bytes even if cut (replacement character).
+    log.write_bytes(b"end\xe2\x82")
+    assert read_output(log, 0, 1024, complete=True).text == "end\ufffd"
+    assert read_output(tmp_path / "missing.log", 5, 1024, complete=False).to_json(False) == {
+        "output": "",
+        "offset": 5,
+        "start": 5,
+        "done": False,
+    }
+
+
+def test_an_unreadable_executions_file_is_ignored(tmp_path):
+    store = ExecutionStore(tmp_path)
+    store.save([{"id": "0123456789abcdef", "state": "finished"}])
+    assert [e["id"] for e in store.load()] == ["0123456789abcdef"]
+    store.path.write_text("[{half")
+    assert store.load() == []
+    assert list(tmp_path.iterdir()) == [store.path]  # no temporary file left behind
+
+
+async def test_remote_uris_pass_validation_only_with_the_trait(real_mlflow, tmp_path):
+    uri = "https://127.0.0.1:9/nothing-listens-here.git"  # never fetched: stopped at once
+
+    def manager(allow_remote: bool) -> ProjectsManager:
+        options = ProjectsOptions(
+            state_dir=tmp_path / f"projects-{allow_remote}",
+            root_dir=tmp_path,
+            environment=lambda: {"MLFLOW_TRACKING_URI": real_mlflow.url},
+            upstream=lambda: upstream_from_uri(real_mlflow.url),
+            allow_remote=allow_remote,
+        )
+        return ProjectsManager(options)
+
+    refusing = manager(False)
+    with pytest.raises(ProjectRefusal) as refused:
+        await refusing.submit({"path": uri})
+    assert refused.value.status == 403 and refusing.list() == []
+
+    allowing = manager(True)
+    try:
+        started = await allowing.submit({"path": uri, "parameters": {"alpha": "0.1"}})
+        assert started.state.value == "running"
+        assert started.command == f"mlflow run {uri} -e main -P alpha=0.1 --env-manager local"
+        pgid = started.process.pid if started.process else 0
+        stopped = await allowing.stop_execution(started.id)
+        assert stopped.state.value == "stopped"
+        assert process_group.group_members(pgid) == []
+    finally:
+        await allowing.stop()

@@ -46,6 +46,7 @@ from .store import ExecutionStore
 
 MAX_WAIT = 25.0  # seconds a long poll of the output may wait
 RUN_ID_SCAN_LIMIT = 1024 * 1024  # MLflow prints the run id first thing: stop looking after this
+MAX_KEPT = 200  # ended executions kept in the list (with their logs); older ones are forgotten
 
 
 class ProjectRefusal(Exception):
@@ -224,6 +225,7 @@ class ProjectsManager:
             cwd=checked.project if isinstance(checked.project, Path) else self.options.state_dir,
         )
         self._executions[execution.id] = execution
+        self._forget_oldest()
         if self._running() < self.options.max_running:
             self._start(execution)
         else:
@@ -231,6 +233,15 @@ class ProjectsManager:
             self.log.info("Trackside: project execution %s queued", execution.id)
         self._save()
         return execution
+
+    def _forget_oldest(self) -> None:
+        excess = len(self._executions) - MAX_KEPT
+        if excess <= 0:
+            return
+        ended = [e for e in reversed(self.list()) if e.state not in ACTIVE]
+        for old in ended[:excess]:
+            del self._executions[old.id]
+            old.log_path.unlink(missing_ok=True)
 
     def _running(self) -> int:
         return sum(1 for e in self._executions.values() if e.state is State.RUNNING)
@@ -306,6 +317,16 @@ class ProjectsManager:
             execution.scanned += data.rfind(b"\n") + 1  # the unfinished line again next time
 
     async def _watch(self, execution: Execution) -> None:
+        try:
+            await self._follow(execution)
+        except Exception as err:  # never leave an execution "running" for ever
+            self.log.exception("Trackside: lost track of project execution %s", execution.id)
+            if execution.process is not None:
+                await execution.process.terminate()
+            execution.end(State.FAILED, f"Trackside lost track of it: {err!r}")
+            self._start_queued()
+
+    async def _follow(self, execution: Execution) -> None:
         process = execution.process
         assert process is not None
         while not process.exited():
