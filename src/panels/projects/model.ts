@@ -3,6 +3,7 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { errorMessage } from '../../services/errorMessage';
+import { TracksideRequestError } from '../../services/request';
 import {
   IProjectEntryPoint,
   IProjectsClient,
@@ -306,8 +307,10 @@ export class ProjectModel implements IDisposable {
       if (this._isDisposed) {
         return;
       }
-      const status = (reason as { status?: number }).status;
-      this._serverError = status === 400 ? null : errorMessage(reason);
+      // A refused MLproject (400) shows as the text's own error.
+      const refused =
+        reason instanceof TracksideRequestError && reason.status === 400;
+      this._serverError = refused ? null : errorMessage(reason);
     }
     this._update(() => undefined);
   }
