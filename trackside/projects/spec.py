@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .errors import ProjectError
-from .params import value_problem
+from .values import value_problem
 
 PARAMETER_TYPES = ("string", "int", "float", "path", "uri")
 ENVIRONMENT_FIELDS = ("python_env", "conda_env", "docker_env")
