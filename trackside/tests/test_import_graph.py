@@ -78,3 +78,19 @@ def test_the_kernel_side_never_imports_the_server_side():
     for module, targets in graph.items():
         if module.startswith("trackside.kernel"):
             assert not {t for t in targets if t.startswith("trackside.server")}, module
+
+
+def test_the_projects_package_imports_neither_side():
+    # trackside/projects/ is shared by the server's project runner and the kernel magic.
+    modules = {n: p for n, p in _modules().items() if n.startswith("trackside.projects")}
+    assert "trackside.projects.spec" in modules
+    graph = _graph()
+    for module, path in modules.items():
+        sides = {t for t in graph[module] if t.startswith(("trackside.server", "trackside.kernel"))}
+        assert not sides, module
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                assert name.split(".")[0] not in ("jupyter_server", "IPython"), (module, name)
