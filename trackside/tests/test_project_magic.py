@@ -41,6 +41,8 @@ parser.add_argument("--steps", type=int)
 parser.add_argument("--pause", type=float)
 parser.add_argument("--note")
 args = parser.parse_args()
+if args.alpha < 0:
+    raise SystemExit("alpha must not be negative")
 with mlflow.start_run():
     # MLflow logs the entry point's parameters itself; the script's own names differ.
     mlflow.log_param("train_alpha", args.alpha)
@@ -100,6 +102,18 @@ def test_run_streams_output_and_returns_the_finished_run(kernel: Kernel, client)
     assert run.data.params["train_note"] == NASTY  # one argument, verbatim, through bash
     assert [m.value for m in client.get_metric_history(run_id, "loss")] == [1.0, 0.5, 1 / 3]
     assert client.get_experiment(run.info.experiment_id).name == experiment
+
+
+def test_a_failing_project_is_an_error_with_its_exit_code_and_last_lines(kernel: Kernel, client):
+    experiment = unique("failing")
+    reply = kernel.run(f"%mlflow run proj -P alpha=-1 --experiment {experiment}")
+    assert reply.ename == "ProjectRunFailed", str(reply)
+    assert "mlflow run exited with code 1" in reply.error["evalue"]
+    assert "alpha must not be negative" in reply.error["evalue"]  # the last lines
+    assert "alpha must not be negative" in reply.stdout  # streamed as well
+    (run,) = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
+    assert run.info.status == "FAILED"
+    assert f"(run {run.info.run_id})" in reply.error["evalue"]
 
 
 @pytest.mark.parametrize(
