@@ -314,8 +314,10 @@ def test_cookie_authenticated_posts_need_the_xsrf_token(lab):
     assert session.get(url, timeout=30).json() == listed.json()
 
 
-def test_beyond_the_cap_executions_queue_and_start_in_turn(lab, client):
-    first = run(lab, parameters={"steps": "3", "label": "first"})
+def test_stop_kills_the_run_and_frees_the_slot_for_the_queued_ones(lab, client):
+    # The module's Jupyter server runs one project at a time.
+    marker = f"stop-{uuid.uuid4().hex[:8]}"
+    first = run(lab, parameters={"steps": LONG_STEPS, "label": marker})
     second = run(lab, parameters={"steps": "2", "label": "second"})
     third = run(lab, parameters={"steps": "2", "label": "third"})
     assert (first["state"], second["state"], third["state"]) == ("running", "queued", "queued")
@@ -326,38 +328,31 @@ def test_beyond_the_cap_executions_queue_and_start_in_turn(lab, client):
     assert (status, answer["execution"]["state"]) == (200, "stopped")
     assert answer["execution"]["started"] is None
 
-    waiting = execution(lab, second["id"])
-    assert waiting["state"] == "queued" and execution(lab, first["id"])["state"] == "running"
-    done_first = finished(lab, first["id"])
+    read_until(lab, first["id"], "step 1\n")
+    linked = running_with_run(lab, first["id"])
+    assert execution(lab, second["id"])["state"] == "queued"
+    members = processes_with(marker)
+    assert any("train.py" in " ".join(p.cmdline()) for p in members), members
+    groups = {os.getpgid(p.pid) for p in members}
+    status, answer = api(lab, "DELETE", f"executions/{first['id']}")
+    assert (status, answer["execution"]["state"]) == (200, "stopped"), answer
+    assert wait_until_gone(marker, timeout=5) == []
+    assert all(process_group.group_members(g) == [] for g in groups)
+    assert client.get_run(linked["run_id"]).info.status == "KILLED"
+    stopped = execution(lab, first["id"])
+    assert stopped["state"] == "stopped" and stopped["ended"] is not None
+    _, chunk = api(lab, "GET", f"executions/{first['id']}/output", offset=0, wait=5)
+    assert chunk["done"] is True and "step 1" in chunk["output"]
+    assert "training done" not in chunk["output"]
+
+    # The freed slot goes to the queued one.
     done_second = finished(lab, second["id"])
-    assert done_first["state"] == done_second["state"] == "finished"
-    assert done_second["started"] >= done_first["ended"]
+    assert done_second["state"] == "finished" and done_second["started"] >= stopped["ended"]
     assert client.get_run(done_second["run_id"]).data.params["seen_label"] == "second"
     assert execution(lab, third["id"])["state"] == "stopped"
     _, listed = api(lab, "GET", "executions")
     ids = [e["id"] for e in listed["executions"]]
     assert ids[:3] == [third["id"], second["id"], first["id"]]  # newest first
-
-
-def test_stop_ends_the_process_group_and_the_run_is_killed(lab, client):
-    marker = f"stop-{uuid.uuid4().hex[:8]}"
-    started = run(lab, parameters={"steps": LONG_STEPS, "label": marker})
-    read_until(lab, started["id"], "step 1\n")
-    linked = running_with_run(lab, started["id"])
-    members = processes_with(marker)
-    assert any("train.py" in " ".join(p.cmdline()) for p in members), members
-    groups = {os.getpgid(p.pid) for p in members}
-
-    status, answer = api(lab, "DELETE", f"executions/{started['id']}")
-    assert (status, answer["execution"]["state"]) == (200, "stopped"), answer
-    assert wait_until_gone(marker, timeout=5) == []
-    assert all(process_group.group_members(g) == [] for g in groups)
-    assert client.get_run(linked["run_id"]).info.status == "KILLED"
-    stopped = execution(lab, started["id"])
-    assert stopped["state"] == "stopped" and stopped["ended"] is not None
-    _, chunk = api(lab, "GET", f"executions/{started['id']}/output", offset=0, wait=5)
-    assert chunk["done"] is True and "step 1" in chunk["output"]
-    assert "training done" not in chunk["output"]
 
 
 def test_stopping_jupyter_stops_running_projects(lab, client, root):
