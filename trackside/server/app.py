@@ -149,6 +149,7 @@ class Trackside(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         self.settings["trackside_backend"].start()
+        self.settings["trackside_projects"].start()
 
     async def stop_extension(self) -> None:
         projects: ProjectsManager | None = self.settings.get("trackside_projects")

@@ -56,6 +56,7 @@ class Execution:
     # Set (and replaced) whenever the output grows or the state changes: wakes long polls.
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     log_size: int = 0
+    interrupted: bool = False  # was queued or running when Jupyter last stopped
     scanned: int = 0  # bytes of the log already searched for the run id
 
     def notify(self) -> None:
@@ -111,5 +112,6 @@ class Execution:
             execution.state = State.FAILED
         if execution.state in ACTIVE:
             execution.state, execution.message = State.FAILED, INTERRUPTED
+            execution.interrupted = True
             execution.ended = execution.ended or now_ms()
         return execution

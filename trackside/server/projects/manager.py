@@ -46,6 +46,8 @@ from .store import ExecutionStore
 
 MAX_WAIT = 25.0  # seconds a long poll of the output may wait
 RUN_ID_SCAN_LIMIT = 1024 * 1024  # MLflow prints the run id first thing: stop looking after this
+SETTLE_DEADLINE = 300.0  # seconds to reach MLflow at start for runs a stopped Jupyter left
+SETTLE_RETRY = 2.0
 MAX_KEPT = 200  # ended executions kept in the list (with their logs); older ones are forgotten
 
 
@@ -124,8 +126,26 @@ class ProjectsManager:
         self._executions: dict[str, Execution] = {e.id: e for e in saved}
         self._queue: deque[Execution] = deque()
         self._closed = False
+        # Runs of executions a stopped Jupyter interrupted: still RUNNING in MLflow.
+        self._orphaned_runs = [e.run_id for e in saved if e.interrupted and e.run_id]
+        self._settling: asyncio.Task[None] | None = None
         if saved:
             self._save()  # the ones Jupyter's stop interrupted are failed now
+
+    def start(self) -> None:
+        """Mark KILLED the runs that Jupyter's last stop (a crash, SIGKILL) left RUNNING."""
+        if self._orphaned_runs:
+            self._settling = asyncio.get_running_loop().create_task(self._settle_orphans())
+
+    async def _settle_orphans(self) -> None:
+        deadline = time.monotonic() + SETTLE_DEADLINE
+        left = list(self._orphaned_runs)
+        while left and time.monotonic() < deadline:  # the embedded MLflow may be starting
+            left = [r for r in left if await kill_run(self.options.upstream(), r) is not None]
+            if left:
+                await asyncio.sleep(SETTLE_RETRY)
+        if left:
+            self.log.warning("Trackside: runs left RUNNING by a stopped Jupyter: %s", left)
 
     # -- reading ------------------------------------------------------------------
 
@@ -399,6 +419,8 @@ class ProjectsManager:
     async def stop(self) -> None:
         """Stop every execution (the Jupyter server is stopping)."""
         self._closed = True
+        if self._settling is not None and not self._settling.done():
+            self._settling.cancel()
         for execution in list(self._queue):
             execution.end(State.STOPPED, "Jupyter stopped before it started.")
         self._queue.clear()

@@ -24,6 +24,8 @@ async def _end_if_running(upstream: Upstream, run_id: str, end_time: int) -> str
     answer = await call_mlflow(
         upstream, MLFLOW_API_PREFIX + "runs/get", "GET", {"run_id": [run_id]}, None
     )
+    if answer.status == 404:
+        return None  # deleted since: nothing to end
     if answer.status != 200:
         raise GatewayError(answer.status, "RUN_NOT_READ", json.dumps(answer.body))
     info = answer.body.get("run", {}).get("info", {})  # type: ignore[union-attr]
