@@ -9,6 +9,7 @@ no child outlives the cell.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import shlex
@@ -191,15 +192,27 @@ def run_project(state: TracksideState, rest: str) -> str | None:
 
 
 def _stream(output: IO[bytes], tail: deque[str]) -> str | None:
-    """Copy the child's output into the cell as it arrives; the run id once printed."""
+    """Copy the child's output into the cell as it arrives; the run id once printed.
+
+    Chunks, not lines: a progress bar redrawn with carriage returns shows as it is drawn.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     run_id = None
-    for raw in iter(output.readline, b""):
-        line = raw.decode("utf-8", errors="replace")
-        sys.stdout.write(line)
+    partial = ""
+    while chunk := os.read(output.fileno(), 65536):
+        text = decoder.decode(chunk)
+        sys.stdout.write(text)
         sys.stdout.flush()
-        tail.append(line)
-        if run_id is None and (found := RUN_ID.search(line)):
-            run_id = found.group(1)
+        *lines, partial = (partial + text).split("\n")
+        if len(partial) > 65536:  # a very long line without an end: keep its start only
+            lines.append(partial[:4096])
+            partial = ""
+        for line in lines:
+            tail.append(line + "\n")
+            if run_id is None and (found := RUN_ID.search(line)):
+                run_id = found.group(1)
+    if partial:
+        tail.append(partial)
     return run_id
 
 
