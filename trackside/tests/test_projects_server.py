@@ -379,7 +379,7 @@ def test_executions_survive_a_restart_and_a_killed_jupyter_fails_its_runs(
         _, listed = api(server, "GET", "executions")
         assert listed["executions"] == saved
         started = run(server, parameters={"steps": LONG_STEPS, "label": marker})
-        running_with_run(server, started["id"])
+        run_id = running_with_run(server, started["id"])["run_id"]
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
     assert wait_until_gone(marker) == [], "the watchdog left a project behind"
@@ -392,6 +392,11 @@ def test_executions_survive_a_restart_and_a_killed_jupyter_fails_its_runs(
         assert interrupted["state"] == "failed"
         assert interrupted["message"] == "Jupyter stopped while it ran"
         assert interrupted["ended"] is not None
+        # Its MLflow run, left RUNNING by the killed Jupyter, is ended by the next one.
+        deadline = time.monotonic() + 60
+        while client.get_run(run_id).info.status == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.get_run(run_id).info.status == "KILLED"
 
 
 def test_output_is_read_by_byte_offset_within_the_window_and_whole_characters(tmp_path):
