@@ -246,7 +246,7 @@ class ProjectsManager:
         )
         self._executions[execution.id] = execution
         self._forget_oldest()
-        if self._running() < self.options.max_running:
+        if self._has_free_slot():
             self._start(execution)
         else:
             self._queue.append(execution)
@@ -263,8 +263,9 @@ class ProjectsManager:
             del self._executions[old.id]
             old.log_path.unlink(missing_ok=True)
 
-    def _running(self) -> int:
-        return sum(1 for e in self._executions.values() if e.state is State.RUNNING)
+    def _has_free_slot(self) -> bool:
+        running = sum(1 for e in self._executions.values() if e.state is State.RUNNING)
+        return running < max(self.options.max_running, 1)  # 0 would queue for ever
 
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, **self.options.environment(), "PYTHONUNBUFFERED": "1"}
@@ -300,7 +301,7 @@ class ProjectsManager:
         )
 
     def _start_queued(self) -> None:
-        while self._queue and not self._closed and self._running() < self.options.max_running:
+        while self._queue and not self._closed and self._has_free_slot():
             execution = self._queue.popleft()
             if execution.state is State.QUEUED:
                 self._start(execution)
