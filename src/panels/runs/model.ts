@@ -27,7 +27,7 @@ import { RunsTableModel } from './tableModel';
  * (a run just started in the kernel) refresh the model at once, so a new run
  * shows up without waiting for the next poll. A run started outside the
  * kernels sends no points: the newest runs of the expanded experiments are
- * looked at every second while the panel is visible (`NewRunProbe`).
+ * looked at every second while the list is visible (`NewRunProbe`).
  */
 export class RunsModel implements IDisposable {
   /**
@@ -60,9 +60,11 @@ export class RunsModel implements IDisposable {
           .filter(entry => entry.isExpanded)
           .map(entry => entry.experimentId),
       isKnown: runId => this._isLoaded(runId),
-      // Only a panel that refreshes by itself, more slowly than the probe.
+      // Only while the list shows, in a panel that refreshes by itself more
+      // slowly than the probe.
       isEnabled: () =>
         this._connection.isActive &&
+        this._connection.view.kind === 'list' &&
         this._refreshInterval !== null &&
         this._refreshInterval > NewRunProbe.INTERVAL,
       refresh: () => this.refresh()
