@@ -194,4 +194,44 @@ describe('BackfillScheduler', () => {
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
   });
+
+  it('reads incrementally at once, and a full request covers it', async () => {
+    // The fake answers the whole history; the store drops the overlap.
+    store.append('r', 'k', {
+      steps: [0, 1],
+      timestamps: [1000, 1001],
+      values: [0, 10]
+    });
+    client.history.set('r/k', [0, 1, 2]);
+    scheduler.request('r', 'k', { incremental: true });
+    jest.advanceTimersByTime(0);
+    await settle(scheduler);
+    expect(client.requests.map(r => [r.startStep, r.maxPoints])).toEqual([
+      [1, undefined]
+    ]);
+    expect(Array.from(store.get('r', 'k')!.steps)).toEqual([0, 1, 2]);
+
+    // A full (debounced) request pending: the incremental one joins it.
+    scheduler.request('r', 'k');
+    scheduler.request('r', 'k', { incremental: true });
+    jest.advanceTimersByTime(0);
+    await settle(scheduler);
+    expect(client.requests).toHaveLength(1);
+    jest.advanceTimersByTime(300);
+    await settle(scheduler);
+    expect(client.requests).toHaveLength(2);
+    expect(client.requests[1].startStep).toBeUndefined();
+    expect(client.requests[1].maxPoints).toBeUndefined();
+  });
+
+  it('counts a run as streaming for liveWindow ms after its live points', () => {
+    scheduler.dispose();
+    scheduler = new BackfillScheduler({ store, client, liveWindow: 1000 });
+    expect(scheduler.isStreaming('r')).toBe(false);
+    scheduler.noteActivity('r', 'k');
+    expect(scheduler.isStreaming('r')).toBe(true);
+    expect(scheduler.isStreaming('other')).toBe(false);
+    jest.advanceTimersByTime(1001);
+    expect(scheduler.isStreaming('r')).toBe(false);
+  });
 });
