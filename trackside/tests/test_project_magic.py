@@ -106,7 +106,8 @@ def test_run_streams_output_and_returns_the_finished_run(kernel: Kernel, client)
 
 def test_a_failing_project_is_an_error_with_its_exit_code_and_last_lines(kernel: Kernel, client):
     experiment = unique("failing")
-    reply = kernel.run(f"%mlflow run proj -P alpha=-1 --experiment {experiment}")
+    kernel.ok(f"%mlflow experiment {experiment}")  # no --experiment: the kernel's applies
+    reply = kernel.run("%mlflow run proj -P alpha=-1")
     assert reply.ename == "ProjectRunFailed", str(reply)
     assert "mlflow run exited with code 1" in reply.error["evalue"]
     assert "alpha must not be negative" in reply.error["evalue"]  # the last lines

@@ -151,10 +151,18 @@ def run_project(state: TracksideState, rest: str) -> str | None:
     """``%mlflow run …``: the run id of the MLflow run the project created."""
     import mlflow
 
-    argv = prepare_argv(parse_run_line(rest), Path.cwd())
+    request = parse_run_line(rest)
+    argv = prepare_argv(request, Path.cwd())
     tracking_uri = mlflow.get_tracking_uri()
     env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri, PYTHONUNBUFFERED="1")
     env.pop("MLFLOW_RUN_ID", None)  # the project starts its own run, never the kernel's
+    # mlflow run reads --experiment-name/--experiment-id from these variables too and
+    # refuses both at once: the experiment comes from --experiment, else from the kernel
+    # (%mlflow experiment NAME, mlflow.set_experiment).
+    env.pop("MLFLOW_EXPERIMENT_NAME", None)
+    env.pop("MLFLOW_EXPERIMENT_ID", None)
+    if request.experiment is None and (experiment_id := _active_experiment_id()):
+        env["MLFLOW_EXPERIMENT_ID"] = experiment_id
     child = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -189,6 +197,16 @@ def run_project(state: TracksideState, rest: str) -> str | None:
     state.last_run = (run_id, mlflow.MlflowClient(tracking_uri).get_run(run_id).info.experiment_id)
     print(f"MLflow run {run_id} finished; %mlflow open {run_id} shows it in the Trackside panel")
     return run_id
+
+
+def _active_experiment_id() -> str | None:
+    """The kernel's active experiment (``mlflow.set_experiment``), if one was set."""
+    from mlflow.tracking import fluent
+
+    try:
+        return fluent._get_experiment_id()
+    except Exception:
+        return None
 
 
 def _stream(output: IO[bytes], tail: deque[str]) -> str | None:
