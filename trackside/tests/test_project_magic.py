@@ -160,7 +160,9 @@ def test_interrupt_stops_the_process_group_and_kills_the_run(kernel: Kernel, cli
     group = child.pid
     assert os.getpgid(group) == group != os.getpgid(kernel_pid)
     members = _group_members(group)
-    assert len(members) >= 3  # mlflow run, bash -c, python train.py
+    # mlflow run, its bash -c (unless bash execs) and python train.py
+    assert any("train.py" in " ".join(member.cmdline()) for member in members)
+    assert len(members) >= 2
     kernel.km.interrupt_kernel()
     reply = kernel.collect(msg_id)
     assert reply.ename == "KeyboardInterrupt", str(reply)
