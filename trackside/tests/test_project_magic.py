@@ -152,8 +152,11 @@ def _group_members(group: int) -> list[psutil.Process]:
 def test_interrupt_stops_the_process_group_and_kills_the_run(kernel: Kernel, client):
     experiment = unique("stopped")
     kernel_pid = int(kernel.value("os.getpid()"))
-    msg_id = kernel.send(f"%mlflow run proj -P steps=100000 -P pause=0.1 --experiment {experiment}")
-    early = kernel.collect(msg_id, until="step 1")
+    msg_id = kernel.send(
+        f"%mlflow run proj -P steps=100000 -P pause=0.05 --experiment {experiment}"
+    )
+    # Well past the error tail's 20 lines: the run id must not be forgotten with them.
+    early = kernel.collect(msg_id, until="step 40\n")
     assert early.status == "", str(early)  # still running
     run_id = RUN_ID.search(early.stdout).group(1)
     (child,) = psutil.Process(kernel_pid).children()

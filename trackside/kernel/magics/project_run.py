@@ -59,6 +59,19 @@ class ProjectRunFailed(RuntimeError):
 
 
 @dataclass
+class _Output:
+    """What was read of the child's output: its last lines, and the run id once seen."""
+
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    run_id: str | None = None
+
+    def add_line(self, line: str) -> None:
+        self.tail.append(line)
+        if self.run_id is None and (found := RUN_ID.search(line)):
+            self.run_id = found.group(1)
+
+
+@dataclass
 class RunRequest:
     path: str
     entry_point: str = "main"
@@ -171,26 +184,25 @@ def run_project(state: TracksideState, rest: str) -> str | None:
         env=env,
         start_new_session=True,  # its own group: a kernel interrupt does not reach it
     )
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
-    run_id: str | None = None
+    seen = _Output()
     try:
         assert child.stdout is not None
-        run_id = _stream(child.stdout, tail)
+        _stream(child.stdout, seen)
         exit_code = child.wait()
     except BaseException:
         _stop_group(child)
-        run_id = run_id or _find_run_id(_drain(child), tail)
-        _kill_run(tracking_uri, run_id)
-        print(
-            f"\nstopped mlflow run (pid {child.pid})" + (f"; run {run_id} KILLED" if run_id else "")
-        )
+        _drain(child, seen)
+        _kill_run(tracking_uri, seen.run_id)
+        killed = f"; run {seen.run_id} KILLED" if seen.run_id else ""
+        print(f"\nstopped mlflow run (pid {child.pid}){killed}")
         raise
     finally:
         _stop_group(child)  # whatever it left behind in its group
         if child.stdout is not None:
             child.stdout.close()
+    run_id = seen.run_id
     if exit_code != 0:
-        raise ProjectRunFailed(exit_code, run_id or _find_run_id("", tail), list(tail))
+        raise ProjectRunFailed(exit_code, run_id, list(seen.tail))
     if run_id is None:
         print("trackside: mlflow run finished but printed no run id")
         return None
@@ -209,13 +221,12 @@ def _active_experiment_id() -> str | None:
         return None
 
 
-def _stream(output: IO[bytes], tail: deque[str]) -> str | None:
-    """Copy the child's output into the cell as it arrives; the run id once printed.
+def _stream(output: IO[bytes], seen: _Output) -> None:
+    """Copy the child's output into the cell as it arrives, noting lines and the run id.
 
     Chunks, not lines: a progress bar redrawn with carriage returns shows as it is drawn.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    run_id = None
     partial = ""
     while chunk := os.read(output.fileno(), 65536):
         text = decoder.decode(chunk)
@@ -226,32 +237,23 @@ def _stream(output: IO[bytes], tail: deque[str]) -> str | None:
             lines.append(partial[:4096])
             partial = ""
         for line in lines:
-            tail.append(line + "\n")
-            if run_id is None and (found := RUN_ID.search(line)):
-                run_id = found.group(1)
+            seen.add_line(line + "\n")
     if partial:
-        tail.append(partial)
-    return run_id
+        seen.add_line(partial)
 
 
-def _find_run_id(more: str, tail: deque[str]) -> str | None:
-    for line in [*tail, more]:
-        if found := RUN_ID.search(line):
-            return found.group(1)
-    return None
-
-
-def _drain(child: subprocess.Popen[bytes]) -> str:
-    """What the stopped child wrote after the last line read (it may hold the run id)."""
+def _drain(child: subprocess.Popen[bytes], seen: _Output) -> None:
+    """What the stopped child wrote after the last chunk read (it may hold the run id)."""
     try:
         rest, _ = child.communicate(timeout=STOP_GRACE_SECONDS)
     except (subprocess.TimeoutExpired, ValueError, OSError):
-        return ""
+        return
     text = (rest or b"").decode("utf-8", errors="replace")
     if text:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return text
+        for line in text.splitlines(keepends=True):
+            seen.add_line(line)
 
 
 def _stop_group(child: subprocess.Popen[bytes]) -> None:
