@@ -122,9 +122,6 @@ function ParameterField(props: {
       <label htmlFor={id} className="jp-Trackside-ProjectParamName">
         {parameter.name}
       </label>
-      <span id={`${id}-hint`} className="jp-Trackside-ProjectParamHint">
-        {hint}
-      </span>
       <input
         id={id}
         className="jp-mod-styled jp-Trackside-ProjectParamInput"
@@ -137,6 +134,9 @@ function ParameterField(props: {
         aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
         onChange={event => onChange(event.currentTarget.value)}
       />
+      <span id={`${id}-hint`} className="jp-Trackside-ProjectParamHint">
+        {hint}
+      </span>
       {error ? (
         <span
           id={`${id}-error`}
