@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,11 +51,15 @@ class Server:
 
 @contextmanager
 def jupyter_server(
-    root: Path, backend_port: int, extra_args: Sequence[str] = ()
+    root: Path,
+    backend_port: int,
+    extra_args: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     port = free_port("127.0.0.1")
     runtime = root.parent / "runtime"
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env.update(environment or {})
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     command = [
         sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",

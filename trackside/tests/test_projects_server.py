@@ -170,14 +170,21 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def start_lab(real_mlflow: MlflowServer, root: Path, *extra: str) -> Any:
+def start_lab(
+    real_mlflow: MlflowServer, root: Path, *extra: str, environment: dict[str, str] | None = None
+) -> Any:
     args = [f"--Trackside.tracking_uri={real_mlflow.url}", "--Trackside.max_running_projects=1"]
-    return jupyter_server(root, free_port("127.0.0.1"), [*args, *extra])
+    return jupyter_server(root, free_port("127.0.0.1"), [*args, *extra], environment)
+
+
+# A Jupyter server started from a shell where a run or an experiment is active: `mlflow run`
+# reads these as its own options (and refuses an experiment id beside --experiment-name).
+HOSTILE_ENVIRONMENT = {"MLFLOW_EXPERIMENT_ID": "0", "MLFLOW_RUN_ID": "0" * 32}
 
 
 @pytest.fixture(scope="module")
 def lab(real_mlflow: MlflowServer, root: Path) -> Iterator[Server]:
-    with start_lab(real_mlflow, root) as server:
+    with start_lab(real_mlflow, root, environment=HOSTILE_ENVIRONMENT) as server:
         server.wait_ready()
         yield server
 
@@ -199,7 +206,12 @@ def test_a_run_streams_its_output_links_its_run_and_finishes(lab, client, root):
 
     # Shell metacharacters: one argument, verbatim, never interpreted by a shell.
     label = "a b; rm -rf ~ && echo $(id) `x` | 'q' \"z\" > out *"
-    started = run(lab, entry_point="main", parameters={"steps": "8", "label": label})
+    started = run(
+        lab,
+        entry_point="main",
+        parameters={"steps": "8", "label": label},
+        experiment_name="projects-lifecycle",
+    )
     assert started["state"] == "running" and started["exit_code"] is None
     assert started["command"].startswith(f"mlflow run {root / 'tiny'} -e main -P steps=8")
 
@@ -227,6 +239,8 @@ def test_a_run_streams_its_output_links_its_run_and_finishes(lab, client, root):
     assert ended["ended"] >= ended["started"] >= ended["created"]
     mlflow_run = client.get_run(ended["run_id"])
     assert mlflow_run.info.status == "FINISHED"
+    experiment = client.get_experiment_by_name("projects-lifecycle")
+    assert experiment and mlflow_run.info.experiment_id == experiment.experiment_id
     assert mlflow_run.data.params["steps"] == "8"
     assert mlflow_run.data.params["seen_label"] == label
     losses = client.get_metric_history(ended["run_id"], "loss")

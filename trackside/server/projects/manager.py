@@ -267,8 +267,14 @@ class ProjectsManager:
         running = sum(1 for e in self._executions.values() if e.state is State.RUNNING)
         return running < max(self.options.max_running, 1)  # 0 would queue for ever
 
-    def _environment(self) -> dict[str, str]:
+    def _environment(self, execution: Execution) -> dict[str, str]:
         env = {**os.environ, **self.options.environment(), "PYTHONUNBUFFERED": "1"}
+        # `mlflow run` reads these as its own options: an active run id would be resumed, and
+        # an experiment id beside --experiment-name makes it refuse to start.
+        env.pop("MLFLOW_RUN_ID", None)
+        if execution.experiment_name:
+            env.pop("MLFLOW_EXPERIMENT_ID", None)
+            env.pop("MLFLOW_EXPERIMENT_NAME", None)
         # `mlflow run --env-manager local` runs the MLproject's `python …` by name: find the
         # Python beside this one (with MLflow) even when its bin/ is not on PATH.
         bin_dir = os.path.dirname(sys.executable)
@@ -282,7 +288,7 @@ class ProjectsManager:
             cwd=execution.cwd or self.options.state_dir,
             log_path=execution.log_path,
             stop_timeout=self.options.stop_timeout,
-            env=self._environment(),
+            env=self._environment(execution),
         )
         execution.started = now_ms()
         try:
