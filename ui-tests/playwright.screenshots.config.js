@@ -15,8 +15,9 @@ module.exports = {
     'tests/liveStream.spec.ts',
     'tests/models.spec.ts',
     'tests/modelView.spec.ts',
+    'tests/projects.spec.ts',
     'tests/serving.spec.ts'
   ],
-  grep: /screenshot|compares 3 runs|starter\.ipynb|grows while it runs|lists registered models|logged model: list|serve version 1/,
+  grep: /screenshot|compares 3 runs|starter\.ipynb|grows while it runs|lists registered models|logged model: list|serve version 1|changed parameter, output streaming/,
   retries: 0
 };
