@@ -212,5 +212,5 @@ export function environmentLabel(
 ): string {
   return environment.kind === 'none'
     ? trans.__('Environment: none declared')
-    : trans.__('Environment: %1 %2', environment.kind, environment.value);
+    : trans.__('Environment: %1 (%2)', environment.kind, environment.value);
 }
