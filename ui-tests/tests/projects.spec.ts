@@ -4,7 +4,8 @@
  * view), change `n_estimators`, Run, watch the output stream in before the
  * process ends, follow the run link, and find the MLflow run FINISHED with
  * the chosen value; Stop a long run and find it stopped and the run
- * KILLED; an invalid value shows its message and disables Run.
+ * KILLED, still listed with its output after a page reload; an invalid
+ * value shows its message and disables Run.
  *
  * The project files are copied from `examples/1-MLproject/` into the test's
  * folder of the Jupyter root. `scripts/dev screenshot` takes the README's
@@ -160,6 +161,20 @@ test.describe('MLflow Project view', () => {
       'tree 5000/5000'
     );
     runPython(CHECK_RUN, [trackingUri, runId, 'KILLED', '5000']);
+
+    // After a page reload the execution is still listed, and its output is
+    // read again from the start.
+    await page.reload({ waitForIsReady: false });
+    // JupyterLab restores the open project view.
+    const reopened = page.getByRole('region', {
+      name: `MLflow Project ${PROJECT_NAME}`
+    });
+    await expect
+      .poll(async () => {
+        const seen = await selectedExecution(reopened);
+        return seen.state === 'stopped' && seen.output.includes('tree 1/5000');
+      })
+      .toBe(true);
   });
 
   test('an invalid value shows its message and disables Run', async ({
