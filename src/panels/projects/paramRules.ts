@@ -3,7 +3,7 @@ import { IProjectParameter, ProjectParameterType } from '../../tokens';
 
 /**
  * Check one value against its parameter type, with the rules of the
- * server's `trackside/projects/params.py` (`value_problem`): `int` is an
+ * server's `trackside/projects/values.py` (`value_problem`): `int` is an
  * optional sign and digits; `float` a plain decimal number, finite (no
  * spaces, underscores, nan or inf); `uri` needs a scheme; `string` and
  * `path` are any non-empty string. Values are never evaluated.
