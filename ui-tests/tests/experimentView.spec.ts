@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { openHealthyPanel, runPython } from './helpers';
+import { openHealthyPanel, reloadLab, runPython } from './helpers';
 
 const EXPERIMENT = 'galata-experiment-view';
 
@@ -113,14 +113,7 @@ test.describe('Trackside experiment view', () => {
     await expect(panel.getByText('2 runs selected')).toBeVisible();
 
     // The view comes back with the layout after a reload.
-    // (Galata's own reload waits for a Launcher tab the restored workspace
-    // does not have.)
-    await Promise.all([
-      page.waitForEvent('load'),
-      page.evaluate(() => window.location.reload())
-    ]);
-    await page.waitForFunction(() => typeof window.jupyterapp === 'object');
-    await page.evaluate(() => window.jupyterapp.started);
+    await reloadLab(page);
     await expect(view).toBeVisible({ timeout: 60_000 });
     await expect(
       view.getByRole('table', { name: `Runs of ${EXPERIMENT}` })

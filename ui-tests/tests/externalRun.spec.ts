@@ -9,12 +9,11 @@
  * can bring the run into the list within the test's wait.
  */
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { openHealthyPanel, python, runPython } from './helpers';
+import { openHealthyPanel, pointCount, python, runPython } from './helpers';
 
 const EXPERIMENT = 'external-experiment';
 const RUN_NAME = 'outside-run';
@@ -42,19 +41,6 @@ with mlflow.start_run(run_name=name):
         time.sleep(0.25)
         mlflow.log_metric("loss", 2.0 * math.exp(-step / 12), step=step)
 `;
-
-/**
- * The points drawn by the chart's run trace.
- */
-async function pointCount(chart: Locator): Promise<number> {
-  return chart.evaluate(node => {
-    const plot = node.querySelector('.js-plotly-plot') as unknown as {
-      data?: Array<{ y: ArrayLike<number> }>;
-    } | null;
-    const data = plot?.data ?? [];
-    return data.length > 0 ? data[data.length - 1].y.length : 0;
-  });
-}
 
 // Galata's user mock routes /.*\/api\/me.*/, which also catches
 // /trackside/api/metrics/history.

@@ -209,3 +209,30 @@ export async function cellRunning(
     return (prompt?.textContent ?? '').includes('[*]');
   }, index);
 }
+
+/**
+ * The points drawn by the chart's run trace.
+ */
+export async function pointCount(chart: Locator): Promise<number> {
+  return chart.evaluate(node => {
+    const plot = node.querySelector('.js-plotly-plot') as unknown as {
+      data?: Array<{ y: ArrayLike<number> }>;
+    } | null;
+    const data = plot?.data ?? [];
+    return data.length > 0 ? data[data.length - 1].y.length : 0;
+  });
+}
+
+/**
+ * Reload the page and wait until JupyterLab has started again. Galata's own
+ * reload waits for a Launcher tab that a restored workspace does not have.
+ */
+export async function reloadLab(page: Page): Promise<void> {
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.evaluate(() => window.location.reload())
+  ]);
+  await page.waitForFunction(() => typeof window.jupyterapp === 'object');
+  await page.evaluate(() => window.jupyterapp.started);
+  await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+}

@@ -13,6 +13,7 @@ import {
   currentKernelId,
   docShot,
   openHealthyPanel,
+  reloadLab,
   python,
   restartKernel,
   setCellSource,
@@ -310,15 +311,7 @@ test.describe('Live metric stream', () => {
       .poll(async () => (await lastStep(chart)) ?? -1, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(10);
 
-    // Galata's own reload waits for a Launcher tab the restored workspace
-    // does not have.
-    await Promise.all([
-      page.waitForEvent('load'),
-      page.evaluate(() => window.location.reload())
-    ]);
-    await page.waitForFunction(() => typeof window.jupyterapp === 'object');
-    await page.evaluate(() => window.jupyterapp.started);
-    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    await reloadLab(page);
     if (!(await page.notebook.isOpen('reload.ipynb'))) {
       await page.notebook.openByPath(notebook);
     }

@@ -14,7 +14,13 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import * as path from 'path';
-import { docShot, openHealthyPanel, runPython } from './helpers';
+import {
+  docShot,
+  openHealthyPanel,
+  pointCount,
+  reloadLab,
+  runPython
+} from './helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', '1-MLproject');
 const FILES = ['MLproject', 'python_env.yaml', 'train.py', 'search.py'];
@@ -132,11 +138,11 @@ test.describe('MLflow Project view', () => {
     runPython(CHECK_RUN, [trackingUri, finished.runId, 'FINISHED', '60']);
   });
 
-  test('stops a long run: stopped, and the MLflow run KILLED', async ({
+  test('follows a long run live in the panel, then stops it: KILLED', async ({
     page,
     tmpPath
   }) => {
-    const { trackingUri } = await openHealthyPanel(page);
+    const { panel, trackingUri } = await openHealthyPanel(page);
     const view = await openProject(page, tmpPath);
     await view.getByLabel('n_estimators', { exact: true }).fill('5000');
     await view.getByRole('button', { name: 'Run', exact: true }).click();
@@ -151,6 +157,28 @@ test.describe('MLflow Project view', () => {
       )
       .toBe(true);
     const { runId } = await selectedExecution(view);
+
+    // The run link, while it runs: the panel's chart of the per-tree error
+    // (the first chart; the others are drawn when scrolled to) grows before
+    // the process ends.
+    await view
+      .getByRole('button', { name: `Open run ${runId} in Trackside` })
+      .click();
+    const chart = panel.getByRole('figure', { name: 'Chart of rmse' });
+    await chart.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => pointCount(chart), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    const first = await pointCount(chart);
+    await expect
+      .poll(() => pointCount(chart), { timeout: 60_000 })
+      .toBeGreaterThan(first);
+    const second = await pointCount(chart);
+    await expect
+      .poll(() => pointCount(chart), { timeout: 60_000 })
+      .toBeGreaterThan(second);
+    expect((await selectedExecution(view)).state).toBe('running');
+
     await view.getByRole('button', { name: 'Stop main', exact: true }).click();
     await expect
       .poll(async () => (await selectedExecution(view)).state, {
@@ -164,7 +192,7 @@ test.describe('MLflow Project view', () => {
 
     // After a page reload the execution is still listed, and its output is
     // read again from the start.
-    await page.reload({ waitForIsReady: false });
+    await reloadLab(page);
     // JupyterLab restores the open project view.
     const reopened = page.getByRole('region', {
       name: `MLflow Project ${PROJECT_NAME}`
