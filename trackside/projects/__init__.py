@@ -14,6 +14,7 @@ from .command import (
     display_command,
     env_manager_available,
     mlflow_run_argv,
+    mlflow_run_environment,
 )
 from .errors import ProjectError
 from .params import check_parameters, value_problem
@@ -47,6 +48,7 @@ __all__ = [
     "is_remote",
     "load_project",
     "mlflow_run_argv",
+    "mlflow_run_environment",
     "parse_mlproject",
     "resolve_project",
     "value_problem",

@@ -7,6 +7,7 @@ fills the entry point's command).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -43,6 +44,22 @@ def mlflow_run_argv(
     if experiment_name:
         argv += ["--experiment-name", experiment_name]
     return argv
+
+
+# `mlflow run` reads these as its own options: an inherited run id is resumed, and an
+# experiment id beside --experiment-name makes it refuse to start.
+RUN_OPTION_VARIABLES = ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
+
+
+def mlflow_run_environment(base: Mapping[str, str], tracking_uri: str) -> dict[str, str]:
+    """The environment of ``mlflow run``: ``base`` logging to ``tracking_uri``, unbuffered,
+    without the variables MLflow would take for a run or an experiment of the caller's."""
+    env = {name: value for name, value in base.items() if name not in RUN_OPTION_VARIABLES}
+    env.update(MLFLOW_TRACKING_URI=tracking_uri, PYTHONUNBUFFERED="1")
+    # `--env-manager local` runs the MLproject's `python …` by name: the Python beside this
+    # one (with MLflow) comes first, even when its bin/ is not on PATH.
+    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), base.get("PATH")]))
+    return env
 
 
 def display_command(argv: Sequence[str]) -> str:

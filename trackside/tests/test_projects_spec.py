@@ -23,6 +23,7 @@ from trackside.projects import (
     env_manager_available,
     load_project,
     mlflow_run_argv,
+    mlflow_run_environment,
     parse_mlproject,
     resolve_project,
     value_problem,
@@ -247,3 +248,20 @@ def test_remote_uris_refused_unless_allowed(root, uri):
     with pytest.raises(ProjectError, match=r"remote project URIs are disabled \(c\.Trackside"):
         resolve_project(root, uri, allow_remote=False)
     assert resolve_project(root, uri, allow_remote=True) == uri
+
+
+def test_mlflow_run_environment_drops_the_callers_run_and_experiment() -> None:
+    base = {
+        "MLFLOW_RUN_ID": "0" * 32,
+        "MLFLOW_EXPERIMENT_ID": "7",
+        "MLFLOW_EXPERIMENT_NAME": "elsewhere",
+        "MLFLOW_TRACKING_URI": "http://old:1",
+        "PATH": "/usr/bin",
+        "KEEP": "me",
+    }
+    env = mlflow_run_environment(base, "http://127.0.0.1:5000")
+    assert not set(env) & {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"}
+    assert env["MLFLOW_TRACKING_URI"] == "http://127.0.0.1:5000"
+    assert env["PYTHONUNBUFFERED"] == "1" and env["KEEP"] == "me"
+    assert env["PATH"].split(os.pathsep) == [os.path.dirname(sys.executable), "/usr/bin"]
+    assert base["MLFLOW_RUN_ID"] == "0" * 32  # the caller's mapping is left alone

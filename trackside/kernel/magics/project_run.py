@@ -32,6 +32,7 @@ from ...projects import (
     env_manager_available,
     load_project,
     mlflow_run_argv,
+    mlflow_run_environment,
     resolve_project,
 )
 from ..state import TracksideState
@@ -167,13 +168,9 @@ def run_project(state: TracksideState, rest: str) -> str | None:
     request = parse_run_line(rest)
     argv = prepare_argv(request, Path.cwd())
     tracking_uri = mlflow.get_tracking_uri()
-    env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri, PYTHONUNBUFFERED="1")
-    env.pop("MLFLOW_RUN_ID", None)  # the project starts its own run, never the kernel's
-    # mlflow run reads --experiment-name/--experiment-id from these variables too and
-    # refuses both at once: the experiment comes from --experiment, else from the kernel
-    # (%mlflow experiment NAME, mlflow.set_experiment).
-    env.pop("MLFLOW_EXPERIMENT_NAME", None)
-    env.pop("MLFLOW_EXPERIMENT_ID", None)
+    env = mlflow_run_environment(os.environ, tracking_uri)
+    # The experiment comes from --experiment, else from the kernel (%mlflow experiment NAME,
+    # mlflow.set_experiment).
     if request.experiment is None and (experiment_id := _active_experiment_id()):
         env["MLFLOW_EXPERIMENT_ID"] = experiment_id
     child = subprocess.Popen(

@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 import secrets
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -30,6 +29,7 @@ from trackside.projects.command import (
     display_command,
     env_manager_available,
     mlflow_run_argv,
+    mlflow_run_environment,
 )
 from trackside.projects.errors import ProjectError
 from trackside.projects.params import check_parameters
@@ -267,19 +267,9 @@ class ProjectsManager:
         running = sum(1 for e in self._executions.values() if e.state is State.RUNNING)
         return running < max(self.options.max_running, 1)  # 0 would queue for ever
 
-    def _environment(self, execution: Execution) -> dict[str, str]:
-        env = {**os.environ, **self.options.environment(), "PYTHONUNBUFFERED": "1"}
-        # `mlflow run` reads these as its own options: an active run id would be resumed, and
-        # an experiment id beside --experiment-name makes it refuse to start.
-        env.pop("MLFLOW_RUN_ID", None)
-        if execution.experiment_name:
-            env.pop("MLFLOW_EXPERIMENT_ID", None)
-            env.pop("MLFLOW_EXPERIMENT_NAME", None)
-        # `mlflow run --env-manager local` runs the MLproject's `python …` by name: find the
-        # Python beside this one (with MLflow) even when its bin/ is not on PATH.
-        bin_dir = os.path.dirname(sys.executable)
-        env["PATH"] = os.pathsep.join([bin_dir, *filter(None, [env.get("PATH")])])
-        return env
+    def _environment(self) -> dict[str, str]:
+        logging = self.options.environment()
+        return mlflow_run_environment({**os.environ, **logging}, logging["MLFLOW_TRACKING_URI"])
 
     def _start(self, execution: Execution) -> None:
         self.options.state_dir.mkdir(parents=True, exist_ok=True)
@@ -288,7 +278,7 @@ class ProjectsManager:
             cwd=execution.cwd or self.options.state_dir,
             log_path=execution.log_path,
             stop_timeout=self.options.stop_timeout,
-            env=self._environment(execution),
+            env=self._environment(),
         )
         execution.started = now_ms()
         try:
