@@ -34,6 +34,48 @@ export function quantile(values, q) {
 }
 
 /**
+ * A latency in whole milliseconds, and whether a target was met.
+ */
+export const ms = value => `${Math.round(value)} ms`;
+export const verdict = (value, target) => (value <= target ? 'met' : 'missed');
+
+/**
+ * A README table row: what, p50, p95 (bold), max, target.
+ */
+export const latencyRow = (what, s, target) =>
+  `| ${what} | ${ms(s.p50)} | **${ms(s.p95)}** | ${ms(s.max)} | ${target} |`;
+
+/**
+ * Poll MLflow's get-history back to back: the first time each step of
+ * `key` is seen (the floor for anything MLflow's UI could show), until
+ * `stop.value` or `until` steps were seen.
+ */
+export function pollHistory(mlflow, runId, key, stop, until = Infinity) {
+  const seen = new Map();
+  const url = `${mlflow}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${key}`;
+  let polls = 0;
+  let busy = 0;
+  const done = (async () => {
+    while (!stop.value) {
+      const start = Date.now();
+      const data = await (await fetch(url)).json();
+      const now = Date.now();
+      polls++;
+      busy += now - start;
+      for (const metric of data.metrics ?? []) {
+        if (!seen.has(metric.step)) {
+          seen.set(metric.step, now);
+        }
+      }
+      if (seen.size >= until) {
+        break;
+      }
+    }
+  })();
+  return { seen, done, stats: () => ({ polls, meanPoll: busy / polls }) };
+}
+
+/**
  * The 1-minute load average.
  */
 export const load1 = () => os.loadavg()[0];

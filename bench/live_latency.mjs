@@ -22,10 +22,13 @@
 import {
   load1,
   machine,
+  ms,
   openLiveChart,
+  pollHistory,
   pythonVersion,
   quantile,
   sleep,
+  verdict,
   withLab,
   writeSection
 } from './lab.mjs';
@@ -51,34 +54,6 @@ for i in range(1, ${POINTS} + 1):
     bench_times.append(time.time())
     mlflow.log_metric(${JSON.stringify(KEY)}, (i * 7919 % 1000) / 1000, step=i)
 `;
-
-/**
- * Poll MLflow's get-history back to back; the first time each step is seen.
- */
-function pollRest(mlflow, runId, stop) {
-  const seen = new Map();
-  const url = `${mlflow}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${KEY}`;
-  let polls = 0;
-  let busy = 0;
-  const done = (async () => {
-    while (!stop.value) {
-      const start = Date.now();
-      const data = await (await fetch(url)).json();
-      const now = Date.now();
-      polls++;
-      busy += now - start;
-      for (const metric of data.metrics ?? []) {
-        if (!seen.has(metric.step)) {
-          seen.set(metric.step, now);
-        }
-      }
-      if (seen.size > POINTS) {
-        break;
-      }
-    }
-  })();
-  return { seen, done, stats: () => ({ polls, meanPoll: busy / polls }) };
-}
 
 /**
  * When step i was first shown: the first observation of a step >= i.
@@ -157,7 +132,7 @@ async function main() {
 
       const load = load1();
       const stop = { value: false };
-      const rest = pollRest(lab.mlflow, runId, stop);
+      const rest = pollHistory(lab.mlflow, runId, KEY, stop, POINTS + 1);
       const began = Date.now();
       await page.evaluate(code => window.__benchCell(code), LOG_POINTS);
       const elapsed = (Date.now() - began) / 1000;
@@ -245,8 +220,6 @@ async function main() {
 
 function writeReadme(f) {
   const date = new Date().toISOString().slice(0, 10);
-  const r = value => `${Math.round(value)} ms`;
-  const met = (value, target) => (value <= target ? 'met' : 'missed');
   writeSection(
     'Live latency',
     `## Live latency
@@ -268,17 +241,17 @@ step was first retrievable.
 
 | what | p50 | p95 | max | target |
 |---|---|---|---|---|
-| Trackside: \`log_metric\` → point drawn in the chart | **${r(f.chart.p50)}** | **${r(f.chart.p95)}** | ${r(f.chart.max)} | p50 ≤ 50 ms (${met(f.chart.p50, 50)}), p95 ≤ 150 ms (${met(f.chart.p95, 150)}) |
-| of which: until the point is in the browser's series store (kernel → comm → server → WebSocket → Arrow decode, at an animation frame) | ${r(f.store.p50)} | ${r(f.store.p95)} | ${r(f.store.max)} | — |
-| of which: until the chart's DOM is updated (Plotly redraw done, before the frame) | ${r(f.dom.p50)} | ${r(f.dom.p95)} | ${r(f.dom.max)} | — |
-| MLflow: \`log_metric\` → point retrievable from \`metrics/get-history\` (the floor for MLflow's UI) | ${r(f.rest.p50)} | ${r(f.rest.p95)} | ${r(f.rest.max)} | — |
+| Trackside: \`log_metric\` → point drawn in the chart | **${ms(f.chart.p50)}** | **${ms(f.chart.p95)}** | ${ms(f.chart.max)} | p50 ≤ 50 ms (${verdict(f.chart.p50, 50)}), p95 ≤ 150 ms (${verdict(f.chart.p95, 150)}) |
+| of which: until the point is in the browser's series store (kernel → comm → server → WebSocket → Arrow decode, at an animation frame) | ${ms(f.store.p50)} | ${ms(f.store.p95)} | ${ms(f.store.max)} | — |
+| of which: until the chart's DOM is updated (Plotly redraw done, before the frame) | ${ms(f.dom.p50)} | ${ms(f.dom.p95)} | ${ms(f.dom.max)} | — |
+| MLflow: \`log_metric\` → point retrievable from \`metrics/get-history\` (the floor for MLflow's UI) | ${ms(f.rest.p50)} | ${ms(f.rest.p95)} | ${ms(f.rest.max)} | — |
 | MLflow's UI: refreshes the run page every 30 s | + up to 30 s (15 s on average) | | | |
 
 ${f.missingChart || f.missingRest ? `Not observed: ${f.missingChart} points in the chart, ${f.missingRest} in MLflow.\n\n` : ''}${f.stepsShown} of the ${f.points} steps were each shown by a draw of their own (${f.draws}
 summary updates; points are 100–200 ms apart; the kernel's stream sends at most 20 messages a
 second, the store emits and the chart redraws at most once per animation frame). The page's
 main thread had ${f.longTasks.count} long tasks (> 50 ms) during the ${f.elapsed.toFixed(1)} s, the longest
-${r(f.longTasks.max)}. Trackside's point does not wait for MLflow: it goes from the metric tee to
+${ms(f.longTasks.max)}. Trackside's point does not wait for MLflow: it goes from the metric tee to
 the comm, while durable logging journals it and a background sender delivers it to MLflow.
 `
   );

@@ -120,32 +120,6 @@ export async function openProjectView(page, entryPoint) {
 }
 
 /**
- * Poll MLflow's get-history back to back: the first time each step of
- * `key` is seen (the floor for anything MLflow's UI could show).
- */
-export function pollHistory(mlflow, runId, key, stop) {
-  const seen = new Map();
-  const url = `${mlflow}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${key}`;
-  let polls = 0;
-  let busy = 0;
-  const done = (async () => {
-    while (!stop.value) {
-      const start = Date.now();
-      const data = await (await fetch(url)).json();
-      const now = Date.now();
-      polls++;
-      busy += now - start;
-      for (const metric of data.metrics ?? []) {
-        if (!seen.has(metric.step)) {
-          seen.set(metric.step, now);
-        }
-      }
-    }
-  })();
-  return { seen, done, stats: () => ({ polls, meanPoll: busy / polls }) };
-}
-
-/**
  * p50, p95, max and min of `values` (ms).
  */
 export function stat(values) {

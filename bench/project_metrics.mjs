@@ -26,13 +26,16 @@
  * and measure the REST half alone).
  */
 import {
+  latencyRow,
   load1,
   machine,
   openHealthyPanel,
   openLab,
   openRun,
+  pollHistory,
   pythonVersion,
   sleep,
+  verdict,
   withLab,
   writeSection
 } from './lab.mjs';
@@ -41,7 +44,6 @@ import {
   followOutput,
   go,
   openProjectView,
-  pollHistory,
   startExecution,
   stat,
   waitForExecution
@@ -241,19 +243,15 @@ async function main() {
 
 function writeReadme(f) {
   const date = new Date().toISOString().slice(0, 10);
-  const r = value => `${Math.round(value)} ms`;
-  const met = (value, target) => (value <= target ? 'met' : 'missed');
-  const row = (what, s, target) =>
-    `| ${what} | ${r(s.p50)} | **${r(s.p95)}** | ${r(s.max)} | ${target} |`;
   const chartRows = f.chart
     ? [
-        row(
+        latencyRow(
           'Trackside: metric logged by the project run → point drawn in the panel’s chart',
           f.chart,
-          `p95 ≤ 1.5 s (${met(f.chart.p95, 1500)})`
+          `p95 ≤ 1.5 s (${verdict(f.chart.p95, 1500)})`
         ),
-        row('of which: until the chart’s DOM is updated', f.dom, '—'),
-        row(
+        latencyRow('of which: until the chart’s DOM is updated', f.dom, '—'),
+        latencyRow(
           'of which: after MLflow had the point (drawn − first retrievable from `get-history`)',
           f.afterRest,
           '—'
@@ -279,7 +277,7 @@ step was first retrievable. The execution ended \`${f.state}\` (exit code ${f.ex
 | what | p50 | p95 | max | target |
 |---|---|---|---|---|
 ${chartRows.join('\n')}
-${row('MLflow: metric logged → retrievable from `metrics/get-history` (the floor for MLflow’s UI)', f.rest, '—')}
+${latencyRow('MLflow: metric logged → retrievable from `metrics/get-history` (the floor for MLflow’s UI)', f.rest, '—')}
 | MLflow's UI: refreshes the run page every 30 s | + up to 30 s (15 s on average) | | | the alternative |
 ${f.missingChart ? `\n${f.missingChart} points were never shown by the chart.\n` : ''}${f.chart ? `\n${f.stepsShown} of the ${f.points} steps were each shown by a draw of their own (${f.draws} summary updates).\n` : ''}`
   );

@@ -22,11 +22,13 @@
  * and measure the REST half alone).
  */
 import {
+  latencyRow,
   load1,
   machine,
   openLab,
   pythonVersion,
   sleep,
+  verdict,
   withLab,
   writeSection
 } from './lab.mjs';
@@ -187,18 +189,14 @@ async function main() {
 
 function writeReadme(f) {
   const date = new Date().toISOString().slice(0, 10);
-  const r = value => `${Math.round(value)} ms`;
-  const met = (value, target) => (value <= target ? 'met' : 'missed');
-  const row = (what, s, target) =>
-    `| ${what} | ${r(s.p50)} | **${r(s.p95)}** | ${r(s.max)} | ${target} |`;
   const viewRows = f.frame
     ? [
-        row(
+        latencyRow(
           'Trackside: line written → shown in the project view (next animation frame)',
           f.frame,
-          `p95 ≤ 200 ms (${met(f.frame.p95, 200)})`
+          `p95 ≤ 200 ms (${verdict(f.frame.p95, 200)})`
         ),
-        row('of which: until the line is in the view’s DOM', f.dom, '—')
+        latencyRow('of which: until the line is in the view’s DOM', f.dom, '—')
       ]
     : [
         '| Trackside: line written → shown in the project view | not measured (BENCH_REST_ONLY: no browser) | | | p95 ≤ 200 ms |'
@@ -221,7 +219,7 @@ The run ended \`${f.state}\` (exit code ${f.exitCode}); ${f.written} of ${f.line
 | what | p50 | p95 | max | target |
 |---|---|---|---|---|
 ${viewRows.join('\n')}
-${row('REST: line written → in an answer of the output endpoint', f.rest, '—')}
+${latencyRow('REST: line written → in an answer of the output endpoint', f.rest, '—')}
 ${f.missingView ? `\n${f.missingView} lines were not seen in the view.\n` : ''}`
   );
 }
