@@ -117,3 +117,18 @@ export class FakeProjectsClient implements IProjectsClient {
     return { ...found, state: 'stopped', exit_code: -15 };
   }
 }
+
+/**
+ * A document's text, as the context model provides it.
+ */
+export class FakeSource {
+  constructor(public text: string) {}
+  readonly contentChanged = new Signal<this, void>(this);
+  toString(): string {
+    return this.text;
+  }
+  set(text: string): void {
+    this.text = text;
+    this.contentChanged.emit(undefined);
+  }
+}

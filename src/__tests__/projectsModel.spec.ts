@@ -1,10 +1,13 @@
-import { Signal } from '@lumino/signaling';
 import { ExecutionsModel } from '../panels/projects/executions';
 import { ProjectModel } from '../panels/projects/model';
 import { ExecutionOutput } from '../panels/projects/output';
 import { TracksideRequestError } from '../services/request';
 import { waitFor } from './fakeServer';
-import { execution, FakeProjectsClient } from './projectsFakeClient';
+import {
+  execution,
+  FakeProjectsClient,
+  FakeSource
+} from './projectsFakeClient';
 
 const TEXT = `name: house-prices
 entry_points:
@@ -18,21 +21,6 @@ entry_points:
       max_runs: {type: int, default: 4}
     command: python search.py {max_runs}
 `;
-
-/**
- * A document's text, as the context model provides it.
- */
-class FakeSource {
-  constructor(public text: string) {}
-  readonly contentChanged = new Signal<this, void>(this);
-  toString(): string {
-    return this.text;
-  }
-  set(text: string): void {
-    this.text = text;
-    this.contentChanged.emit(undefined);
-  }
-}
 
 describe('ProjectModel', () => {
   let client: FakeProjectsClient;

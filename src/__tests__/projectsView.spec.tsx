@@ -1,12 +1,15 @@
 import { Sanitizer } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
-import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { ExecutionOutput } from '../panels/projects/output';
 import { ExecutionOutputView } from '../panels/projects/outputView';
 import { ProjectView } from '../panels/projects/view';
 import { waitFor } from './fakeServer';
-import { execution, FakeProjectsClient } from './projectsFakeClient';
+import {
+  execution,
+  FakeProjectsClient,
+  FakeSource
+} from './projectsFakeClient';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -17,18 +20,6 @@ entry_points:
       n_estimators: {type: int, default: 100}
     command: python train.py {n_estimators}
 `;
-
-class FakeSource {
-  constructor(public text: string) {}
-  readonly contentChanged = new Signal<this, void>(this);
-  toString(): string {
-    return this.text;
-  }
-  set(text: string): void {
-    this.text = text;
-    this.contentChanged.emit(undefined);
-  }
-}
 
 /**
  * Set a React-controlled field's value as a user typing would.
