@@ -18,7 +18,9 @@ module.exports = {
   outputDir: `test-results/${port}`,
   reporter: [
     ['list'],
-    ['html', { open: 'never', outputFolder: `playwright-report/${port}` }]
+    ['html', { open: 'never', outputFolder: `playwright-report/${port}` }],
+    // Read by `python -m trackside.tests.reliability.report` (rows in titles: "[C8] …").
+    ['json', { outputFile: '../.reliability/galata.json' }]
   ],
   use: {
     ...baseConfig.use,
