@@ -9,6 +9,7 @@ import { registryPlugin } from './plugins/registry';
 import { seriesStorePlugin } from './plugins/seriesStore';
 import { servedModelsCommandPlugin, servingPlugin } from './plugins/serving';
 import { streamPlugin } from './plugins/stream';
+import { syncStatusPlugin } from './plugins/syncStatus';
 
 export * from './tokens';
 
@@ -27,7 +28,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   seriesStorePlugin,
   servingPlugin,
   servedModelsCommandPlugin,
-  streamPlugin
+  streamPlugin,
+  syncStatusPlugin
 ];
 
 export default plugins;

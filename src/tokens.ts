@@ -10,3 +10,4 @@ export * from './tokens/modelFiles';
 export * from './tokens/registry';
 export * from './tokens/serving';
 export * from './tokens/projects';
+export * from './tokens/syncStatus';

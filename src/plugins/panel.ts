@@ -18,6 +18,7 @@ import {
   IModelFilesService,
   IRegistryService,
   ISeriesStore,
+  ISyncStatus,
   ITracksideService
 } from '../tokens';
 
@@ -42,7 +43,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     IRegistryService,
     IServingService,
     IModelFilesService,
-    IEditorLanguageRegistry
+    IEditorLanguageRegistry,
+    ISyncStatus
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -57,7 +59,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     registry: IRegistryService | null,
     serving: IServingService | null,
     modelFiles: IModelFilesService | null,
-    languages: IEditorLanguageRegistry | null
+    languages: IEditorLanguageRegistry | null,
+    syncStatus: ISyncStatus | null
   ): void => {
     const trans = translator.load('jupyterlab_trackside');
     const connection = new TracksideModel({ service });
@@ -74,7 +77,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
         registry,
         serving,
         modelFiles,
-        languages
+        languages,
+        syncStatus
       }
     });
 

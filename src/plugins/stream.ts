@@ -10,6 +10,7 @@ import {
   IBackfill,
   IKernelLifecycles,
   ISeriesStore,
+  ISyncStatus,
   ITracksideService
 } from '../tokens';
 
@@ -29,19 +30,21 @@ export const streamPlugin: JupyterFrontEndPlugin<IBackfill> = {
     ISeriesStore,
     ITracksideService
   ],
+  optional: [ISyncStatus],
   provides: IBackfill,
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     lifecycles: IKernelLifecycles,
     store: ISeriesStore,
-    service: ITracksideService
+    service: ITracksideService,
+    sync: ISyncStatus | null
   ): IBackfill => {
     // The stream's comm must not make the status bar say "Idle" mid-cell.
     untrackSubshellStatuses();
     // Both live as long as the application (plugins are never deactivated).
     const backfill = new BackfillScheduler({ store, client: service });
-    new MetricStreamManager({ tracker, lifecycles, store, backfill });
+    new MetricStreamManager({ tracker, lifecycles, store, backfill, sync });
     return backfill;
   }
 };

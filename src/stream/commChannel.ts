@@ -2,7 +2,9 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { seriesId } from '../models/seriesId';
 import { IKernelLifecycle, ISeriesStore } from '../tokens';
+import { ISyncStatus } from '../tokens/syncStatus';
 import { ArrowBytes, decodeMetricStream, ISeriesBatch } from '../wire/decode';
+import { ISyncMessage, parseSyncMessage } from './syncStatus';
 
 /**
  * The comm target of the live metric stream.
@@ -32,7 +34,9 @@ export interface IBackfillRequester {
  * message when a running cell delays that answer), and removes the target
  * on dispose. Messages are decoded in order into the series store; a `seq`
  * gap, a comm (re)open after a restart or kernel change, a reattach, lost
- * points and decimated messages ask for backfills.
+ * points and decimated messages ask for backfills. The journal's `sync`
+ * messages (no buffer, no `seq`) go to the sync status, which forgets this
+ * kernel when its comm closes or its kernel changes.
  */
 export class MetricCommChannel implements IDisposable {
   /**
@@ -43,6 +47,8 @@ export class MetricCommChannel implements IDisposable {
     this._store = options.store;
     this._backfill = options.backfill;
     this._decode = options.decode ?? decodeMetricStream;
+    this._sync = options.sync ?? null;
+    this._label = options.label ?? (() => '');
     this._lifecycle.kernelChanged.connect(this._onKernelChanged, this);
     this._lifecycle.disposed.connect(this.dispose, this);
     this._attach(this._lifecycle.kernel);
@@ -78,6 +84,7 @@ export class MetricCommChannel implements IDisposable {
     }
     this._isDisposed = true;
     this._detach();
+    this._sync?.delete(this);
     this._lifecycle.kernelChanged.disconnect(this._onKernelChanged, this);
     this._lifecycle.disposed.disconnect(this.dispose, this);
   }
@@ -101,6 +108,7 @@ export class MetricCommChannel implements IDisposable {
    */
   private _onRestart(): void {
     this._convergeSeen();
+    this._sync?.delete(this);
     this._comm = null;
     this._expectedSeq = null;
     this._afterRestart = true;
@@ -125,6 +133,7 @@ export class MetricCommChannel implements IDisposable {
     this._kernel = null;
     this._comm = null;
     this._expectedSeq = null;
+    this._sync?.delete(this);
     if (!kernel) {
       return;
     }
@@ -238,6 +247,7 @@ export class MetricCommChannel implements IDisposable {
         this._comm = null;
         this._expectedSeq = null;
         this._convergeSeen();
+        this._sync?.delete(this);
       }
     };
   }
@@ -253,6 +263,14 @@ export class MetricCommChannel implements IDisposable {
     if (data.type === 'hello') {
       if (typeof data.seq === 'number') {
         this._expectedSeq = data.seq;
+      }
+      return;
+    }
+    if (data.type === 'sync') {
+      // Not part of the points sequence: no seq, no buffer.
+      const status = parseSyncMessage(data);
+      if (status) {
+        this._sync?.set(this, this._label(), status);
       }
       return;
     }
@@ -319,6 +337,8 @@ export class MetricCommChannel implements IDisposable {
   private _store: ISeriesStore;
   private _backfill: IBackfillRequester;
   private _decode: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
+  private _sync: ISyncStatus | null;
+  private _label: () => string;
   private _kernel: Kernel.IKernelConnection | null = null;
   private _comm: Kernel.IComm | null = null;
   private _expectedSeq: number | null = null;
@@ -348,6 +368,14 @@ export namespace MetricCommChannel {
      * The Arrow decoder (the lazy `apache-arrow` one by default).
      */
     decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
+    /**
+     * Where the journal's `sync` messages go; ignored without.
+     */
+    sync?: ISyncStatus | null;
+    /**
+     * The name the sync status shows for this kernel (the notebook's).
+     */
+    label?: () => string;
   }
 
   /**
@@ -378,5 +406,5 @@ export namespace MetricCommChannel {
   /**
    * Any message of the stream.
    */
-  export type IMessage = IHello | IPoints;
+  export type IMessage = IHello | IPoints | ISyncMessage;
 }

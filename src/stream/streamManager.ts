@@ -1,7 +1,9 @@
 import { ISessionContext } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { IKernelLifecycle, IKernelLifecycles, ISeriesStore } from '../tokens';
+import { ISyncStatus } from '../tokens/syncStatus';
 import { ArrowBytes, ISeriesBatch } from '../wire/decode';
 import { IBackfillRequester, MetricCommChannel } from './commChannel';
 
@@ -46,7 +48,10 @@ export class MetricStreamManager implements IDisposable {
     this._add(panel);
   }
 
-  private _add(panel: { sessionContext: ISessionContext }): void {
+  private _add(panel: {
+    sessionContext: ISessionContext;
+    title?: { label: string };
+  }): void {
     if (this._isDisposed) {
       return;
     }
@@ -58,7 +63,13 @@ export class MetricStreamManager implements IDisposable {
       lifecycle,
       store: this._options.store,
       backfill: this._options.backfill,
-      decode: this._options.decode
+      decode: this._options.decode,
+      sync: this._options.sync,
+      // The tab's label: the notebook's name as the user sees it.
+      label: () =>
+        panel.title?.label ||
+        PathExt.basename(panel.sessionContext.path) ||
+        panel.sessionContext.name
     });
     this._channels.set(lifecycle, channel);
     lifecycle.disposed.connect(this._onLifecycleDisposed, this);
@@ -87,5 +98,9 @@ export namespace MetricStreamManager {
     store: ISeriesStore;
     backfill: IBackfillRequester;
     decode?: (bytes: ArrowBytes) => Promise<ISeriesBatch[]>;
+    /**
+     * The sync status the kernels' journal messages feed; none without.
+     */
+    sync?: ISyncStatus | null;
   }
 }

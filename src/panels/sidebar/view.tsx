@@ -23,6 +23,8 @@ import { IModelFilesService, IRegistryService } from '../../tokens';
 import { ModelViewBody } from '../modelView/body';
 import { ModelViewModel } from '../modelView/model';
 import { SectionSwitch } from './sectionSwitch';
+import { SyncBacklog } from '../sync/syncBacklog';
+import { ISyncStatus } from '../../tokens/syncStatus';
 
 /**
  * The content of the Trackside panel: the status header, the "Runs |
@@ -65,6 +67,9 @@ export class TracksideView extends Panel {
               </UseSignal>
             )}
           </UseSignal>
+          {options.services?.syncStatus && (
+            <SyncBacklog model={options.services.syncStatus} trans={trans} />
+          )}
           <SectionSwitch connection={connection} trans={trans} />
           <RunsBody model={this._runs} trans={trans} />
         </>
@@ -254,5 +259,9 @@ export namespace TracksideView {
      * models and the artifact previews.
      */
     readonly modelFiles?: IModelFilesService | null;
+    /**
+     * The kernels' sync backlog, shown under the status header.
+     */
+    readonly syncStatus?: ISyncStatus | null;
   }
 }
