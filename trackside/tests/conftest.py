@@ -8,7 +8,7 @@ import pytest
 
 from .servers import MlflowServer, mlflow_server
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "trackside.tests.reliability.plugin"]
 
 
 @pytest.fixture(scope="session")
