@@ -8,6 +8,7 @@ import {
   MetricCommChannel
 } from '../stream/commChannel';
 import { MetricStreamManager } from '../stream/streamManager';
+import { SyncStatusModel } from '../stream/syncStatus';
 import { asCommBuffer, metricStream, seriesRows } from './metricArrow';
 
 type Target = (comm: Kernel.IComm, msg: KernelMessage.ICommOpenMsg) => void;
@@ -403,6 +404,54 @@ describe('MetricCommChannel', () => {
     await channel.processed;
     comm.onClose?.({} as KernelMessage.ICommCloseMsg);
     expect(backfill.requests).toEqual(['run-a/loss']);
+    channel.dispose();
+  });
+
+  it('keeps the journal backlog of sync messages without disturbing the seq', async () => {
+    const kernel = new FakeKernel('1');
+    const sync = new SyncStatusModel();
+    const channel = new MetricCommChannel({
+      lifecycle: lifecycleOf(new FakeSessionContext(kernel)),
+      store,
+      backfill,
+      sync,
+      label: () => 'train.ipynb'
+    });
+    const comm = kernel.open(1);
+    const m1 = points(1);
+    comm.receive(m1.data, m1.buffers);
+    comm.receive({
+      type: 'sync',
+      stream: METRICS_TARGET,
+      backlog: 1200,
+      sent: 300,
+      dead_lettered: 0,
+      draining: true,
+      last_error: 'Connection refused'
+    });
+    // Malformed: ignored, the previous status stays.
+    comm.receive({ type: 'sync', backlog: -1, sent: 0, draining: true });
+    const m2 = points(2);
+    comm.receive(m2.data, m2.buffers);
+    await channel.processed;
+    expect(backfill.requests).toEqual([]);
+    expect(Array.from(store.get('run-a', 'loss')!.steps)).toEqual([1, 2]);
+    expect(sync.waiting.map(entry => [entry.label, entry.status])).toEqual([
+      [
+        'train.ipynb',
+        {
+          backlog: 1200,
+          sent: 300,
+          deadLettered: 0,
+          draining: true,
+          lastError: 'Connection refused'
+        }
+      ]
+    ]);
+
+    // A restart forgets the old process's numbers.
+    kernel.statusChanged.emit('restarting');
+    expect(sync.waiting).toEqual([]);
     channel.dispose();
   });
 
