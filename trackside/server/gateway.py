@@ -195,6 +195,8 @@ async def call_mlflow(
     try:
         payload = json.loads(response.body or b"{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        if response.code in (401, 403):  # MLflow's basic-auth app answers these in plain text
+            raise refused(upstream, response.code) from err
         raise GatewayError(
             502,
             "TRACKSIDE_BAD_UPSTREAM",
@@ -228,6 +230,24 @@ def no_answer(upstream: Upstream, error: BaseException | None) -> GatewayError:
             f"The MLflow server at {upstream.public_uri} did not answer in time.",
         )
     return unavailable(upstream, error)
+
+
+def refused(upstream: Upstream, status: int) -> GatewayError:
+    """MLflow's authentication said no: the Jupyter server's MLflow user is unknown (401: a
+    server set-up problem, so not the browser's 401) or lacks the permission (403)."""
+    if status == 401:
+        return GatewayError(
+            502,
+            "UNAUTHENTICATED",
+            f"The MLflow server at {upstream.public_uri} asks for a login: set "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD in the Jupyter server's "
+            "environment.",
+        )
+    return GatewayError(
+        403,
+        "PERMISSION_DENIED",
+        f"The MLflow server at {upstream.public_uri} denies this to your MLflow user.",
+    )
 
 
 def redirected() -> GatewayError:
