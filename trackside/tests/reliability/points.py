@@ -76,3 +76,15 @@ def _float(value: object) -> float:
     if isinstance(value, str):
         return float(value.replace("Infinity", "inf"))
     return float(value)  # type: ignore[arg-type]
+
+
+def stored_for(url: str, logged: Iterable[Point]) -> list[Point]:
+    """MLflow's history of every (run, key) that occurs in ``logged``."""
+    series = sorted({(p.run_id, p.key) for p in logged})
+    return [point for run_id, key in series for point in history(url, run_id, key)]
+
+
+def check(url: str, logged: Iterable[Point]) -> Comparison:
+    """``compare`` the logged set with what MLflow holds for the same runs and keys."""
+    logged = list(logged)
+    return compare(logged, stored_for(url, logged))
