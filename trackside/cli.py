@@ -3,8 +3,11 @@
 ``trackside sync [--journal-dir D] [--tracking-uri U [--redirect]] [--timeout S]`` sends what
 dead kernels journaled and MLflow never acknowledged: each journal to the tracking URI recorded in
 it; with ``--tracking-uri`` only the journals recorded for U; with ``--redirect`` every orphan to U
-(a server that moved). Exit status 0 when every orphaned journal was fully
-delivered (or there was none), 1 otherwise.
+(a server that moved). A journal that reached a server records that server's identity and is
+sent only to it: if another MLflow server now answers at the URI (a fresh store on the same
+port), the journal is reported ("belongs to another MLflow server") and kept; ``--any-server``
+sends it there anyway. Exit status 0 when every orphaned journal was fully delivered (or there
+was none), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="send every orphaned journal to --tracking-uri instead of its recorded URI",
     )
     sync.add_argument(
+        "--any-server",
+        action="store_true",
+        help="send journals even to a server other than the one they were first sent to",
+    )
+    sync.add_argument(
         "--timeout", type=float, default=300.0, help="give up after this many seconds (default 300)"
     )
     args = parser.parse_args(argv)
@@ -52,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.redirect and not args.tracking_uri:
         parser.error("--redirect needs --tracking-uri")
     report = replay_orphans(
-        args.tracking_uri, journal_dir, timeout=args.timeout, redirect=args.redirect
+        args.tracking_uri,
+        journal_dir,
+        timeout=args.timeout,
+        redirect=args.redirect,
+        check_server=not args.any_server,
     )
     print(report.summary())
     return 0 if report.ok else 1

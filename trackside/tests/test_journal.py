@@ -193,3 +193,14 @@ def test_encode_decode_each(entry: journal.Entry) -> None:
     records, offset, bad = journal.decode_records(data)
     assert not bad and offset == len(data)
     assert records[0][0] == 9 and _same(entry, records[0][1])
+
+
+def test_update_owner_keeps_other_fields(tmp_path: Path) -> None:
+    (tmp_path / "owner.json").write_text('{"pid": 7, "tracking_uri": "http://x"}')
+    journal.update_owner(tmp_path, server_id="experiment 0 created 1 at a")
+    assert journal.read_owner(tmp_path) == {
+        "pid": 7,
+        "tracking_uri": "http://x",
+        "server_id": "experiment 0 created 1 at a",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["owner.json"]  # nothing left aside

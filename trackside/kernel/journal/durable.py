@@ -217,6 +217,7 @@ class DurableLogging:
             "dead_lettered": progress.dead if progress else 0,
             "last_error": progress.last_error if progress else None,
             "synchronous_fallback": self._fallback_until > 0,
+            "in_flight": progress.in_flight if progress else 0,
         }
 
     # --- the hook's sink ------------------------------------------------------------------

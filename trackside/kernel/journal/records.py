@@ -4,7 +4,8 @@
 
 Layout of one kernel journal (one kernel's ``DurableLogging``), under the journal directory::
 
-    <kernel journal>/owner.json        pid, process start time, host, tracking URI, created (ms)
+    <kernel journal>/owner.json        pid, process start time, host, tracking URI, created (ms),
+                                       server_id (once the sender reached the server)
     <kernel journal>/lock              flock'ed by the owner for its whole life (orphan = lockable)
     <kernel journal>/ack               last acknowledged sequence number: <Q seq><I crc32(seq)>
     <kernel journal>/seg-000001.tsj    segments: 16-byte header, then records
@@ -227,6 +228,15 @@ def read_owner(kernel_journal: Path) -> dict[str, object]:
         return dict(json.loads((kernel_journal / "owner.json").read_text()))
     except (OSError, ValueError):
         return {}
+
+
+def update_owner(kernel_journal: Path, **fields: object) -> None:
+    """Add ``fields`` to ``owner.json`` (written aside and renamed: never half a file)."""
+    owner = read_owner(kernel_journal)
+    owner.update(fields)
+    aside = kernel_journal / "owner.json.new"
+    aside.write_text(json.dumps(owner))
+    os.replace(aside, kernel_journal / "owner.json")
 
 
 # --- writing --------------------------------------------------------------------------------

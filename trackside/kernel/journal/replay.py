@@ -4,6 +4,11 @@ A kernel journal is an orphan when its ``lock`` file can be flock'ed: the owner 
 for its whole life and the OS releases it when the process dies, SIGKILL included (the pid and
 start time in ``owner.json`` are for people). The replayer keeps the lock while it works, so two
 kernels (or a kernel and ``trackside sync``) never replay the same orphan at once.
+
+A journal whose ``owner.json`` records the identity of the server it was sent to
+(``server_id``) is replayed only into that server: if another MLflow server now answers at the
+URI (a fresh store on the same port), the journal is left alone, reported and kept, never
+dead-lettered. A journal that never reached a server has no identity and is replayed as is.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class JournalReplay:
     remaining: int = 0
     corrupt_bytes: int = 0
     error: str | None = None
+    other_server: bool = False  # the server at the URI is not the one the journal belongs to
 
 
 @dataclass
@@ -72,6 +78,10 @@ class ReplayReport:
         """Every orphan fully delivered: nothing left, nothing dead-lettered, no errors."""
         return all(s.remaining == 0 and s.dead_lettered == 0 and not s.error for s in self.journals)
 
+    @property
+    def left_for_other_server(self) -> int:
+        return sum(1 for s in self.journals if s.other_server)
+
     def summary(self) -> str:
         elsewhere = (
             f"; {self.other_servers} for other tracking URIs left alone"
@@ -95,7 +105,12 @@ class ReplayReport:
             )
             if s.corrupt_bytes:
                 line += f", {s.corrupt_bytes} torn bytes skipped"
-            if s.error:
+            if s.other_server:
+                line = (
+                    f"  {s.journal} (pid {s.owner_pid}) -> {s.tracking_uri}: {s.error};"
+                    f" its {s.remaining} entries are kept"
+                )
+            elif s.error:
                 line += f"; last error: {s.error}"
             lines.append(line)
         if self.dead_lettered:
@@ -108,6 +123,7 @@ def replay_orphans(
     journal_dir: Path | None = None,
     timeout: float = 10.0,
     redirect: bool = False,
+    check_server: bool = True,
 ) -> ReplayReport:
     """Send what dead processes journaled and MLflow did not acknowledge.
 
@@ -115,7 +131,8 @@ def replay_orphans(
     recorded for that URI are replayed (a kernel replays what belongs to its server); with
     ``redirect=True`` too, every orphan is sent to ``tracking_uri`` (a server that moved).
     Gives up after ``timeout`` seconds overall (transient failures are retried until then);
-    what is left stays for the next replay.
+    what is left stays for the next replay. ``check_server=False`` sends even to a server whose
+    identity differs from the one recorded in the journal.
     """
     journal_dir = Path(journal_dir) if journal_dir else default_journal_dir()
     report = ReplayReport(journal_dir, journal_dir / "dead-letter.jsonl")
@@ -139,7 +156,9 @@ def replay_orphans(
                 continue
             target = tracking_uri if redirect else None
             report.journals.append(
-                _replay_journal(kernel_journal, target, report.dead_letter_path, deadline)
+                _replay_journal(
+                    kernel_journal, target, report.dead_letter_path, deadline, check_server
+                )
             )
         finally:
             unlock(lock_fd)
@@ -147,7 +166,11 @@ def replay_orphans(
 
 
 def _replay_journal(
-    kernel_journal: Path, tracking_uri: str | None, dead_letter_path: Path, deadline: float
+    kernel_journal: Path,
+    tracking_uri: str | None,
+    dead_letter_path: Path,
+    deadline: float,
+    check_server: bool = True,
 ) -> JournalReplay:
     owner = read_owner(kernel_journal)
     uri = tracking_uri or str(owner.get("tracking_uri") or "")
@@ -163,15 +186,18 @@ def _replay_journal(
                 DeadLetters(dead_letter_path, kernel_journal.name, uri),
                 threading.Event(),
                 backoff_cap=5.0,
+                wait_for_own_server=False,
+                check_server=check_server,
             )
         except Exception as error:
             result.error = repr(error)
         else:
             try:
-                while time.monotonic() < deadline:
+                while time.monotonic() < deadline and backlog.foreign is None:
                     backlog.step(final=True, deadline=deadline)
                     if backlog.reader.exhausted and backlog.idle():
                         break
+                backlog.wait_in_flight(max(1.0, deadline - time.monotonic()))
             except Exception as error:
                 result.error = repr(error)
             finally:
@@ -181,6 +207,7 @@ def _replay_journal(
             result.corrupt_bytes = backlog.progress.corrupt_bytes
             if backlog.progress.last_error and not (backlog.reader.exhausted and backlog.idle()):
                 result.error = backlog.progress.last_error
+            result.other_server = backlog.foreign is not None
     from .records import read_ack
 
     result.remaining = sum(1 for _ in iter_records(kernel_journal, read_ack(kernel_journal)))

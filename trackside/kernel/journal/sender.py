@@ -3,34 +3,69 @@
 - Requests: at most 1000 metrics, 100 params, 100 tags, 1000 entities and ~1 MB of JSON, one
   run each; entries keep their journal order per run and a run update (``set_terminated``,
   ``update_run``) goes after the run's earlier entries.
+- Several requests in flight (``TRACKSIDE_SENDER_IN_FLIGHT``, 4 by default; a server with
+  several workers takes them at once). Metric-only requests of a run may overtake each other
+  (MLflow keeps a run's history by step and timestamp, and its latest value by comparison under
+  a row lock); a request with params or tags, or a run update, waits for the run's earlier
+  requests and holds back its later ones, so "last tag wins" and "updates after entries" hold.
 - Transient failures (connection refused, timeouts, 408/429/5xx) are retried with jittered
   exponential backoff until shutdown. Other 4xx answers with an MLflow error body go to the
   dead-letter file with a one-line warning; later batches go on. A 4xx that is not from MLflow
   (wrong URL) keeps everything in the journal and is retried slowly, with one warning.
-- Acknowledged progress is a sequence number in the kernel journal's ``ack`` file, written after
-  each window of records; replays resend only what is after it. Resending is harmless: MLflow's
-  SQL store skips a metric row identical in (key, timestamp, step, value, is_nan) — NaN included
-  — and params with the same value; tags are upserts.
+- The server must be the journal's own: before the first request, and again after any
+  transient failure, its identity (``Transport.server_identity``) is compared with the
+  ``server_id`` in ``owner.json`` (recorded there the first time). Another server on the same
+  URI gets nothing; the journal waits (or, for a replay, is left alone).
+- Acknowledged progress is a sequence number in the kernel journal's ``ack`` file, written when
+  every request of a window of records is done; the ack is always a contiguous prefix of the
+  journal, never past an unfinished request. Replays resend only what is after it. Resending is
+  harmless: MLflow's SQL store skips a metric row identical in (key, timestamp, step, value,
+  is_nan) — NaN included — and params with the same value; tags are upserts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
 import threading
 import time
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...retry import Backoff
 from .batches import Batch, Request, plan, split_rejected
 from .dead_letters import DeadLetters
-from .records import AckFile, JournalReader, segment_name
+from .records import AckFile, JournalReader, read_owner, segment_name, update_owner
 from .transport import MisconfiguredError, RejectedError, SenderWarning, TransientError, Transport
 
 READ_BYTES = 1024 * 1024
 #: Retries of a transient failure: from 0.25 s, doubling, capped by ``backoff_cap``.
 RETRY = Backoff(first=0.25, cap=30.0, jitter=0.5)
+DEFAULT_IN_FLIGHT = 4
+MAX_IN_FLIGHT = 32
+#: Windows read ahead of the ack (each READ_BYTES of records), so that requests keep flowing
+#: while the first window's last request is still on its way.
+MAX_WINDOWS = 8
+_WAITING, _RUNNING, _DONE = 0, 1, 2
+
+
+def default_in_flight() -> int:
+    """``$TRACKSIDE_SENDER_IN_FLIGHT`` (1 to 32), else 4."""
+    try:
+        value = int(os.environ.get("TRACKSIDE_SENDER_IN_FLIGHT", DEFAULT_IN_FLIGHT))
+    except ValueError:
+        value = DEFAULT_IN_FLIGHT
+    return min(MAX_IN_FLIGHT, max(1, value))
+
+
+def other_server_message(recorded: str, found: str, uri: str) -> str:
+    return (
+        f"belongs to another MLflow server than the one now at {uri}, left alone"
+        f" (journal's server: {recorded}; now there: {found})"
+    )
 
 
 @dataclass
@@ -39,10 +74,33 @@ class Progress:
     dead: int = 0  # entries dead-lettered
     corrupt_bytes: int = 0
     last_error: str | None = None
+    in_flight: int = 0  # requests on their way right now
+
+
+class _Slot:
+    __slots__ = ("barrier", "request", "state", "window")
+
+    def __init__(self, request: Request, window: _Window) -> None:
+        self.request = request
+        self.window = window
+        self.state = _WAITING
+        # waits for the run's earlier requests and holds back its later ones
+        self.barrier = not isinstance(request, Batch) or bool(request.params or request.tags)
+
+
+class _Window:
+    """The requests planned from one read of the journal; acked as a whole."""
+
+    def __init__(self, end_seq: int, requests: list[Request]) -> None:
+        self.end_seq = end_seq
+        self.slots = [_Slot(r, self) for r in requests]
+        self.done = 0
+        self.first_open = 0  # slots before it are done
 
 
 class BacklogSender:
-    """Reads a kernel journal after its ack, sends it, records the ack. Not a thread."""
+    """Reads a kernel journal after its ack, sends it, records the ack. Not a thread itself:
+    ``step()`` is called in a loop; requests run on up to ``in_flight`` daemon threads."""
 
     def __init__(
         self,
@@ -51,89 +109,231 @@ class BacklogSender:
         dead_letters: DeadLetters,
         stop: threading.Event,
         backoff_cap: float = 30.0,
+        in_flight: int | None = None,
+        wait_for_own_server: bool = True,
+        check_server: bool = True,
     ) -> None:
         self.kernel_journal = kernel_journal
         self.transport = transport
         self.dead_letters = dead_letters
         self.stop = stop
         self.backoff_cap = backoff_cap
+        self.in_flight = min(MAX_IN_FLIGHT, max(1, in_flight or default_in_flight()))
         self.ack = AckFile(kernel_journal)
         self.reader = JournalReader(kernel_journal, self.ack.value)
         self.progress = Progress()
         self.changed = threading.Condition()
+        # identity of the server this journal belongs to (None: never reached one yet)
+        recorded = read_owner(kernel_journal).get("server_id")
+        self.server_id = recorded if isinstance(recorded, str) else None
+        #: identity of the server found at the URI when it is not the journal's own
+        self.foreign: str | None = None
+        self._check_server = check_server
+        self._wait_for_own_server = wait_for_own_server
+        self._verified = not check_server
+        self._verify_lock = threading.Lock()
+        self._counts = threading.Lock()
         self._finished: list[tuple[int, int]] = []
-        self._queue: list[Request] = []
-        self._window_end = 0
+        self._windows: deque[_Window] = deque()
+        self._waiting = 0
+        self._running = 0
+        self._jobs: queue.SimpleQueue[tuple[_Slot, float | None] | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[tuple[_Slot, bool, BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
         self._warned_config = False
 
     def step(self, final: bool = False, deadline: float | None = None) -> bool:
-        """Send one window of records; False if there was nothing to do.
+        """Keep up to ``in_flight`` requests on their way and record what finished.
 
-        Returns early (the rest of the window kept for the next call) if stopped or past
-        ``deadline``.
+        Returns after at least one request finished (or 0.2 s passed); False if there was
+        nothing to do. Requests cut short by ``stop`` or ``deadline`` stay for the next call.
         """
-        if not self._queue:
-            batch = self.reader.read(READ_BYTES, final=final)
-            self._finished.extend(batch.finished)
-            self.progress.corrupt_bytes += batch.corrupt_bytes
-            if not batch.records:
-                self._drop_segments()
-                return False
-            self._queue = plan([entry for _, entry in batch.records])
-            self._queue.reverse()  # pop() from the end = journal order
-            self._window_end = batch.records[-1][0]
-        while self._queue:
-            if not self._deliver(self._queue[-1], deadline):
-                return True
-            self._queue.pop()
-        with self.changed:
-            try:
-                self.ack.write(self._window_end)
-            except OSError:
-                # could not record progress (disk full): a replay resends, MLflow dedupes
-                self.ack.value = self._window_end
-            self.changed.notify_all()
-        self._drop_segments()
+        self._read_ahead(final)
+        if not self._windows:
+            self._drop_segments()
+            return False
+        if not self.stop.is_set() and (deadline is None or time.monotonic() < deadline):
+            self._launch(deadline)
+        self._collect(0.2 if self._running else 0.0)
         return True
 
     def idle(self) -> bool:
         """Nothing planned and not yet delivered."""
-        return not self._queue
+        return not self._windows
+
+    # --- planning and scheduling --------------------------------------------------------------
+
+    def _read_ahead(self, final: bool) -> None:
+        while self._waiting < self.in_flight and len(self._windows) < MAX_WINDOWS:
+            batch = self.reader.read(READ_BYTES, final=final)
+            self._finished.extend(batch.finished)
+            self.progress.corrupt_bytes += batch.corrupt_bytes
+            if not batch.records:
+                return
+            window = _Window(batch.records[-1][0], plan([entry for _, entry in batch.records]))
+            self._windows.append(window)
+            self._waiting += len(window.slots)
+            if not window.slots:  # nothing to send (e.g. only repeated params): ack as is
+                self._advance_ack()
+
+    def _launch(self, deadline: float | None) -> None:
+        # The earliest unfinished request of each run, in journal order: "barrier" blocks all
+        # later requests of the run, "metrics" blocks only later barriers.
+        unfinished: dict[str, bool] = {}  # run -> an unfinished barrier comes earlier
+        for window in self._windows:
+            slots = window.slots
+            for index in range(window.first_open, len(slots)):
+                if self._running >= self.in_flight:
+                    return
+                slot = slots[index]
+                if slot.state == _DONE:
+                    continue
+                run_id = slot.request.run_id
+                earlier = unfinished.get(run_id)
+                if slot.state == _WAITING and (
+                    earlier is None or (earlier is False and not slot.barrier)
+                ):
+                    self._start(slot, deadline)
+                unfinished[run_id] = bool(earlier) or slot.barrier
+
+    def _start(self, slot: _Slot, deadline: float | None) -> None:
+        if len(self._threads) < self.in_flight and self._running >= len(self._threads):
+            thread = threading.Thread(target=self._work, name="trackside-send", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        slot.state = _RUNNING
+        self._waiting -= 1
+        self._running += 1
+        self.progress.in_flight = self._running
+        self._jobs.put((slot, deadline))
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            slot, deadline = job
+            try:
+                self._results.put((slot, self._deliver(slot.request, deadline), None))
+            except BaseException as error:  # reported by step() in the sender's own thread
+                self._results.put((slot, False, error))
+
+    def _collect(self, timeout: float) -> None:
+        failure: BaseException | None = None
+        block = timeout > 0
+        while self._running:
+            try:
+                slot, delivered, error = self._results.get(block, timeout if block else None)
+            except queue.Empty:
+                break
+            block = False  # then take whatever else is finished, without waiting
+            self._running -= 1
+            if delivered:
+                slot.state = _DONE
+                window = slot.window
+                window.done += 1
+                while (
+                    window.first_open < len(window.slots)
+                    and window.slots[window.first_open].state == _DONE
+                ):
+                    window.first_open += 1
+            else:
+                slot.state = _WAITING  # cut short (stop, deadline, error): sent again later
+                self._waiting += 1
+                failure = failure or error
+        self.progress.in_flight = self._running
+        self._advance_ack()
+        if failure is not None:
+            raise failure
+
+    def _advance_ack(self) -> None:
+        end = None
+        while self._windows and self._windows[0].done == len(self._windows[0].slots):
+            end = self._windows.popleft().end_seq
+        if end is None:
+            return
+        with self.changed:
+            try:
+                self.ack.write(end)
+            except OSError:
+                # could not record progress (disk full): a replay resends, MLflow dedupes
+                self.ack.value = end
+            self.changed.notify_all()
+        self._drop_segments()
+
+    # --- one request --------------------------------------------------------------------------
 
     def _deliver(self, request: Request, deadline: float | None) -> bool:
         attempt = 0
         while True:
+            cap = self.backoff_cap
+            asked = 0.0  # the server's Retry-After
             try:
-                self._send(request)
-                return True
+                if self._server_is_own():
+                    self._send(request)
+                    return True
             except TransientError as error:
+                # The server was away or struggling: when it answers again, make sure it is
+                # the same server (another one may have taken its address meanwhile).
+                self._verified = not self._check_server
                 self.progress.last_error = str(error)
-                if isinstance(error, MisconfiguredError) and not self._warned_config:
-                    self._warned_config = True
-                    warnings.warn(f"trackside: {error}", SenderWarning, stacklevel=1)
-                cap = self.backoff_cap * (4 if isinstance(error, MisconfiguredError) else 1)
-                pause = RETRY.delay(attempt, cap=cap)
-                attempt += 1
-                if deadline is not None:
-                    pause = min(pause, deadline - time.monotonic())
-                    if pause <= 0:
-                        return False
-                if self.stop.wait(pause):
+                asked = error.retry_after
+                if isinstance(error, MisconfiguredError):
+                    cap *= 4
+                    if not self._warned_config:
+                        self._warned_config = True
+                        warnings.warn(f"trackside: {error}", SenderWarning, stacklevel=1)
+            pause = max(RETRY.delay(attempt, cap=cap), asked)
+            attempt += 1
+            if deadline is not None:
+                pause = min(pause, deadline - time.monotonic())
+                if pause <= 0:
                     return False
+            if self.stop.wait(pause):
+                return False
+
+    def _server_is_own(self) -> bool:
+        """True when the server at the URI is the journal's own, or cannot be told apart."""
+        if self._verified:
+            return True
+        with self._verify_lock:
+            if self._verified:
+                return True
+            found = self.transport.server_identity()
+            if found is not None and self.server_id is not None and found != self.server_id:
+                self.foreign = found
+                self.progress.last_error = other_server_message(
+                    self.server_id, found, getattr(self.transport, "tracking_uri", "?")
+                )
+                if not self._wait_for_own_server:
+                    self.stop.set()  # a replay: leave this journal alone
+                return False
+            if found is not None and self.server_id is None:
+                self.server_id = found
+                with contextlib.suppress(OSError):  # unrecorded, a replay cannot check
+                    update_owner(self.kernel_journal, server_id=found)
+            self.foreign = None
+            self._verified = True
+            return True
 
     def _send(self, request: Request) -> None:
         try:
             if isinstance(request, Batch):
                 self.transport.log_batch(request)
-                self.progress.sent += request.count()
+                with self._counts:
+                    self.progress.sent += request.count()
             else:
                 self.transport.update_run(request)
-                self.progress.sent += 1
+                with self._counts:
+                    self.progress.sent += 1
         except RejectedError as error:
             parts = split_rejected(request)
             if not parts:
-                self.dead_letters.add(request, error)
-                self.progress.dead += request.count() if isinstance(request, Batch) else 1
+                with self._counts:
+                    self.dead_letters.add(request, error)
+                    self.progress.dead += request.count() if isinstance(request, Batch) else 1
                 return
             # A param conflict must not take valid metrics down with it: retry in parts.
             for part in parts:
@@ -149,7 +349,16 @@ class BacklogSender:
                 keep.append((number, last_seq))
         self._finished = keep
 
+    def wait_in_flight(self, timeout: float) -> None:
+        """Let requests on their way finish (and be acked) for at most ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while self._running and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                self._collect(min(0.2, max(0.0, deadline - time.monotonic())))
+
     def close(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)  # each worker ends after its current request
         self.reader.close()
         self.ack.close()
 

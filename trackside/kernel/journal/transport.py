@@ -8,6 +8,7 @@ and :class:`RejectedError` for MLflow's own refusals.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -16,7 +17,10 @@ from .records import Metric, Param, RunUpdate, Tag
 
 LOG_BATCH = "/api/2.0/mlflow/runs/log-batch"
 UPDATE_RUN = "/api/2.0/mlflow/runs/update"
+GET_EXPERIMENT = "/api/2.0/mlflow/experiments/get"
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+#: a longer Retry-After is taken as this long (a server asking for hours is likely misconfigured)
+MAX_RETRY_AFTER = 300.0
 
 
 class SenderWarning(UserWarning):
@@ -24,7 +28,11 @@ class SenderWarning(UserWarning):
 
 
 class TransientError(Exception):
-    """Worth retrying: the server may take it later."""
+    """Worth retrying: the server may take it later (not before ``retry_after`` s if it said)."""
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class MisconfiguredError(TransientError):
@@ -72,6 +80,23 @@ class Transport(Protocol):
     def fetch_params(self, run_id: str) -> dict[str, str] | None: ...
 
     def update_run(self, update: RunUpdate) -> None: ...
+
+    def server_identity(self) -> str | None: ...
+
+
+def identity_of(creation_time: object, artifact_location: object) -> str:
+    """The identity of a tracking store, from its default experiment ("0").
+
+    Why that experiment: every MLflow store creates it when the store itself is created, with
+    ``creation_time`` = that moment in ms and an ``artifact_location`` chosen by the server's
+    configuration; neither ever changes (renaming or deleting it keeps both), a database dump
+    restored elsewhere keeps both, and one ``GET experiments/get`` any user may read returns
+    them without writing anything. A fresh store started on the same URI gets another
+    ``creation_time`` (its own millisecond), so a journal is never replayed into it. MLflow's
+    REST API has no store id of its own; a tag we wrote would need write access and change the
+    user's data.
+    """
+    return f"experiment 0 created {creation_time} at {artifact_location}"
 
 
 class RestTransport:
@@ -122,6 +147,42 @@ class RestTransport:
         except Exception:
             return None
 
+    def server_identity(self) -> str | None:
+        """See :func:`identity_of`; None when the server has no readable experiment "0"."""
+        from mlflow.exceptions import MlflowException
+        from mlflow.utils.rest_utils import http_request
+
+        try:
+            response = http_request(
+                self._creds(),
+                GET_EXPERIMENT,
+                "GET",
+                max_retries=0,
+                backoff_factor=0,
+                backoff_jitter=0,
+                timeout=min(self.timeout, 5.0),
+                raise_on_status=False,
+                params={"experiment_id": "0"},
+            )
+        except MlflowException as error:
+            raise TransientError(str(error)) from error
+        status = response.status_code
+        if status in TRANSIENT_STATUS or status >= 500:
+            raise TransientError(f"HTTP {status} from {GET_EXPERIMENT}")
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise MisconfiguredError(
+                f"{self.tracking_uri} answered {GET_EXPERIMENT} with HTTP {status} and no JSON"
+                " body: is it an MLflow tracking server?"
+            )
+        experiment = payload.get("experiment")
+        if status != 200 or not isinstance(experiment, dict):
+            return None  # no experiment 0 (deleted for good, Databricks) or not allowed to read
+        return identity_of(experiment.get("creation_time"), experiment.get("artifact_location"))
+
     def _post(self, endpoint: str, body: dict[str, Any]) -> None:
         from mlflow.exceptions import MlflowException
         from mlflow.utils.rest_utils import http_request
@@ -146,7 +207,8 @@ class RestTransport:
         if status == 200:
             return
         if status in TRANSIENT_STATUS or status >= 500:
-            raise TransientError(f"HTTP {status} from {endpoint}")
+            wait = retry_after(response.headers.get("Retry-After"))
+            raise TransientError(f"HTTP {status} from {endpoint}", retry_after=wait)
         try:
             payload = response.json()
         except ValueError:
@@ -182,6 +244,14 @@ class StoreTransport:
         except Exception:
             return None
 
+    def server_identity(self) -> str | None:
+        """See :func:`identity_of`; None when the store has no experiment "0"."""
+        try:
+            experiment = self._store.get_experiment("0")
+        except Exception:
+            return None
+        return identity_of(experiment.creation_time, experiment.artifact_location)
+
     def update_run(self, update: RunUpdate) -> None:
         from mlflow.entities import RunStatus
 
@@ -204,6 +274,22 @@ class StoreTransport:
             raise RejectedError(str(error), None, error.error_code) from error
         except Exception as error:  # database locked, I/O ...
             raise TransientError(repr(error)) from error
+
+
+def retry_after(header: str | None) -> float:
+    """Seconds a ``Retry-After`` header asks for (delay or HTTP date), within 0..5 minutes."""
+    if not header:
+        return 0.0
+    try:
+        seconds = float(header)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(header).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return 0.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def make_transport(tracking_uri: str) -> Transport:
