@@ -25,6 +25,8 @@ reopened (with a back-off) when the frontend closes it. Each message::
 
 Above ``byte_budget`` per message, the points are decimated for display (and the
 message says so); the exact points still reach MLflow through the journal/sender path.
+The same comm carries the journal's ``{"type": "sync", ...}`` backlog messages
+(:mod:`trackside.kernel.live.sync_status`).
 Nothing here ever raises into user code: failures warn once on stderr.
 """
 
@@ -41,6 +43,7 @@ from typing import Any
 from ... import wire
 from ...retry import Backoff
 from .columns import series_of, to_columns
+from .sync_status import SyncReporter
 
 TARGET_NAME = "trackside.metrics"
 PROTOCOL_VERSION = 1
@@ -110,6 +113,7 @@ class MetricStream:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._comm: Any = None
+        self._comm_lock = threading.RLock()  # the points thread and the sync reporter
         self._comm_opened_at = 0.0
         self._reopen_at = 0.0
         self._reopen_attempt = 0  # closes in a row, each soon after its opening
@@ -221,6 +225,10 @@ class MetricStream:
         self, chunks: list[Sequence[Any]], lost: set[tuple[str, str]], lost_overflow: bool
     ) -> bool:
         columns = to_columns(chunks)
+        with self._comm_lock:
+            return self._send_columns(columns, lost, lost_overflow)
+
+    def _send_columns(self, columns: Any, lost: set[tuple[str, str]], lost_overflow: bool) -> bool:
         comm = self._ensure_comm()
         if comm is None:
             # Nobody listening right now: the points are gone for display; say so later.
@@ -256,6 +264,17 @@ class MetricStream:
         comm.send(data=data, buffers=[memoryview(payload)])
         self.messages_sent += 1
         return True
+
+    def send_message(self, data: dict[str, Any]) -> bool:
+        """A message without buffers on the stream's comm (opened if needed); False if none."""
+        with self._comm_lock:
+            if self._stopping:
+                return False
+            comm = self._ensure_comm()
+            if comm is None:
+                return False
+            comm.send(data=data)
+            return True
 
     # -- comm -----------------------------------------------------------------------
 
@@ -296,6 +315,7 @@ class MetricStream:
 _stream: MetricStream | None = None
 _stream_lock = threading.Lock()
 _unsubscribe: Callable[[], None] | None = None
+_sync_reporter: SyncReporter | None = None
 
 
 def _listen() -> Subscribe:
@@ -317,7 +337,7 @@ def start_stream(
     ``subscribe`` defaults to :func:`trackside.kernel.mlflow_hook.listen`. Returns ``None``
     (after one warning) when the stream cannot start; never raises.
     """
-    global _stream, _unsubscribe
+    global _stream, _unsubscribe, _sync_reporter
     with _stream_lock:
         if _stream is not None:
             return _stream
@@ -336,6 +356,8 @@ def start_stream(
                 stream.stop()
                 raise
             _stream = stream
+            _sync_reporter = SyncReporter(stream.send_message, TARGET_NAME)
+            _sync_reporter.start()
             return stream
         except Exception as error:
             _warn_once("start", f"live metric stream not started: {error!r}")
@@ -344,10 +366,13 @@ def start_stream(
 
 def stop_stream(timeout: float = 2.0) -> None:
     """Unsubscribe, send what is left, close the comm (idempotent, never raises)."""
-    global _stream, _unsubscribe
+    global _stream, _unsubscribe, _sync_reporter
     with _stream_lock:
         stream, _stream = _stream, None
         unsubscribe, _unsubscribe = _unsubscribe, None
+        reporter, _sync_reporter = _sync_reporter, None
+    if reporter is not None:
+        reporter.stop()
     try:
         if unsubscribe is not None:
             unsubscribe()

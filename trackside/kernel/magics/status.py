@@ -30,6 +30,27 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
+def sync_line(details: dict[str, Any]) -> str:
+    """The journal's backlog as the panel shows it, with a text progress figure."""
+    backlog = int(details.get("backlog") or 0)
+    sent = int(details.get("sent") or 0)
+    dead = int(details.get("dead_lettered") or 0)
+    if backlog == 0:
+        return f"sync: nothing waiting; {sent} sent, {dead} dead-lettered"
+    done = sent + dead
+    share = done / (done + backlog)
+    width = 20
+    filled = int(share * width)
+    bar = "#" * filled + "-" * (width - filled)
+    line = (
+        f"sync: {backlog} points waiting to sync; {sent} sent, {dead} dead-lettered;"
+        f" [{bar}] {share:.0%} (of what this kernel logged)"
+    )
+    if details.get("in_flight"):
+        line += f"; {details['in_flight']} requests in flight"
+    return line
+
+
 def status_lines(state: TracksideState) -> list[str]:
     import mlflow
 
@@ -67,4 +88,6 @@ def status_lines(state: TracksideState) -> list[str]:
         if details.get("synchronous_fallback"):
             line += "; journal not writable: sending synchronously"
         lines.append(line)
+        if details:
+            lines.append(sync_line(details))
     return lines
