@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,11 @@ BAD_KEYS: list[Any] = ["a?b", "a//b", "a/", "./a", "../a", "/a", "", None]
 GOOD_KEYS = ["x:y"]
 
 
-@pytest.fixture
-def durable(tracking_backend: Any, tmp_path: Path) -> Iterator[DurableLogging]:
-    """Trackside's durable logging installed in this process, aimed at the backend."""
-    mlflow.set_tracking_uri(tracking_backend.url)
-    durable = DurableLogging(journal_dir=tmp_path / "journal", flush_timeout=30)
+@contextmanager
+def durable_logging(url: str, journal_dir: Path) -> Iterator[DurableLogging]:
+    """Trackside's durable logging installed in this process, aimed at ``url``."""
+    mlflow.set_tracking_uri(url)
+    durable = DurableLogging(journal_dir=journal_dir, flush_timeout=30)
     durable.install()
     try:
         yield durable
@@ -43,6 +44,12 @@ def durable(tracking_backend: Any, tmp_path: Path) -> Iterator[DurableLogging]:
         while mlflow.active_run():
             mlflow.end_run()
         durable.uninstall()
+
+
+@pytest.fixture
+def durable(tracking_backend: Any, tmp_path: Path) -> Iterator[DurableLogging]:
+    with durable_logging(tracking_backend.url, tmp_path / "journal") as installed:
+        yield installed
 
 
 def record_points(figures: Any, url: str, logged: Iterable[Point]) -> tuple[int, int]:
