@@ -25,7 +25,8 @@ LOGINS = Path(os.environ["TRACKSIDE_MLFLOW_LOGINS"])
 
 
 def mlflow_logins() -> dict[str, str]:
-    """Hub user -> MLflow password, read when needed (a new user needs no hub restart)."""
+    """Hub user -> MLflow password (read at each server start: a new password needs no restart;
+    a new user does, for ``allowed_users``)."""
     return json.loads(LOGINS.read_text())
 
 
@@ -53,7 +54,7 @@ def give_mlflow_login(spawner) -> None:  # noqa: ANN001
     are logged as this user and MLflow's permissions apply; the browser never sees it.
     """
     name = spawner.user.name
-    password = mlflow_logins().get(name)
+    password = mlflow_logins().get(name)  # read at each start: a new password needs no restart
     if password is None:
         raise ValueError(f"{name} has no MLflow login in {LOGINS}; ask the MLflow admin.")
     spawner.environment["MLFLOW_TRACKING_USERNAME"] = name
