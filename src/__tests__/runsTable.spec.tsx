@@ -33,7 +33,8 @@ const RUNS = Array.from({ length: COUNT }, (_, i) => ({
 
 /**
  * runs/search with MLflow-like offset page tokens; the filter `bad` is
- * rejected like an invalid MLflow filter, `alpha=N` keeps that alpha.
+ * rejected like an invalid MLflow filter, `alpha=N` keeps that alpha;
+ * `order_by` on the run name sorts as SQL does (string order).
  */
 function handler(server: FakeServer) {
   return (request: FakeServer['requests'][number]) => {
@@ -51,6 +52,7 @@ function handler(server: FakeServer) {
           filter?: string;
           max_results: number;
           page_token?: string;
+          order_by?: string[];
         };
         if (body.filter === 'bad') {
           return json(
@@ -62,9 +64,20 @@ function handler(server: FakeServer) {
           );
         }
         const alpha = /^params.alpha = '(\d)'$/.exec(body.filter ?? '')?.[1];
-        const matches = alpha
-          ? RUNS.filter(r => r.data.params[0].value === alpha)
-          : RUNS;
+        const matches = (
+          alpha ? RUNS.filter(r => r.data.params[0].value === alpha) : RUNS
+        ).slice();
+        const byName = /^attributes.run_name (ASC|DESC)$/.exec(
+          body.order_by?.[0] ?? ''
+        );
+        if (byName) {
+          const sign = byName[1] === 'ASC' ? 1 : -1;
+          matches.sort(
+            (a, b) =>
+              sign * (a.info.run_name < b.info.run_name ? -1 : 1) ||
+              b.info.start_time - a.info.start_time
+          );
+        }
         const offset = Number(body.page_token ?? 0);
         const end = offset + body.max_results;
         return json({
@@ -118,16 +131,23 @@ describe('RunsTable', () => {
   const bodyRows = () =>
     Array.from(table().querySelectorAll('tbody [role="row"]'));
 
-  it('loads every page and renders only the visible rows', () => {
-    expect(model.runs('7')?.runs).toHaveLength(COUNT);
-    const sizes = server
-      .requestsTo('mlflow/runs/search')
-      .map(r => (r.body as { max_results: number }).max_results);
-    expect(sizes.slice(0, 3)).toEqual([100, 1000, 1000]);
+  const searches = () =>
+    server.requestsTo('mlflow/runs/search').map(
+      r =>
+        r.body as {
+          max_results: number;
+          page_token?: string;
+          order_by?: string[];
+        }
+    );
+
+  it('loads the first page, the next one as the view nears its end; renders only the visible rows', async () => {
+    expect(model.runs('7')?.runs).toHaveLength(100);
+    expect(searches().map(s => s.max_results)).toEqual([100]);
 
     expect(table().getAttribute('aria-label')).toBe('Runs of big');
-    // The children of run-0 are rows too: all 10,000 plus the header.
-    expect(table().getAttribute('aria-rowcount')).toBe(String(COUNT + 1));
+    // The server has more: the total is unknown.
+    expect(table().getAttribute('aria-rowcount')).toBe('-1');
     const rows = bodyRows();
     expect(rows.length).toBeGreaterThan(5);
     expect(rows.length).toBeLessThan(60);
@@ -148,12 +168,26 @@ describe('RunsTable', () => {
     const running = table().querySelector('[data-run-id="r3"]');
     expect(running?.classList).toContain('jp-mod-running');
     expect(running?.textContent).toContain('Running');
-    // The body is as tall as every row (windowing keeps the scroll range).
+    // The body is as tall as every loaded row (windowing keeps the scroll
+    // range).
     const body = table().querySelector('tbody') as HTMLElement;
-    expect(parseFloat(body.style.height)).toBeGreaterThan(COUNT * 20);
-    expect(
-      panel.node.querySelector('.jp-Trackside-RunCount')?.textContent
-    ).toBe('10000 runs');
+    expect(parseFloat(body.style.height)).toBeGreaterThan(100 * 20);
+    const count = () =>
+      panel.node.querySelector('.jp-Trackside-RunCount')?.textContent;
+    expect(count()).toBe('100 runs loaded, more as you scroll');
+
+    // Scrolled to the last loaded rows (48 px each before the stylesheet):
+    // the next page is asked for with MLflow's token.
+    jest
+      .spyOn(body, 'getBoundingClientRect')
+      .mockReturnValue({ top: -(100 * 48 - 400) } as DOMRect);
+    window.dispatchEvent(new Event('scroll'));
+    await waitFor(() => model.runs('7')?.runs?.length === 1100);
+    expect(searches().map(s => [s.max_results, s.page_token])).toEqual([
+      [100, undefined],
+      [1000, '100']
+    ]);
+    await waitFor(() => count() === '1100 runs loaded, more as you scroll');
   });
 
   it('collapses the child runs of a parent', async () => {
@@ -163,10 +197,10 @@ describe('RunsTable', () => {
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
     toggle.click();
     await waitFor(() => table().querySelector('[data-run-id="r1"]') === null);
-    expect(table().getAttribute('aria-rowcount')).toBe(String(COUNT - 1));
+    expect(model.tableModel('7').rows).toHaveLength(98);
   });
 
-  it('sorts by a header click and says so with aria-sort', async () => {
+  it('sorts by a header click on the server and says so with aria-sort', async () => {
     const header = () =>
       table().querySelector('[role="columnheader"][data-column="name"]')!;
     expect(header().getAttribute('aria-sort')).toBe('none');
@@ -174,7 +208,22 @@ describe('RunsTable', () => {
     await waitFor(() => header().getAttribute('aria-sort') === 'ascending');
     header().querySelector('button')!.click();
     await waitFor(() => header().getAttribute('aria-sort') === 'descending');
-    // Natural order: run-9999 first.
+    // Runs are left on the server: the sort is MLflow's order_by.
+    await waitFor(
+      () =>
+        searches().at(-1)?.order_by?.[0] === 'attributes.run_name DESC' &&
+        model.runs('7')?.isLoading === false
+    );
+    expect(searches().at(-1)?.order_by).toEqual([
+      'attributes.run_name DESC',
+      'attributes.start_time DESC'
+    ]);
+    await waitFor(
+      () =>
+        bodyRows()[0]
+          .querySelector('[role="rowheader"]')
+          ?.getAttribute('aria-label') === 'run-9999'
+    );
     expect(
       bodyRows()[0]
         .querySelector('[role="rowheader"]')
@@ -224,7 +273,7 @@ describe('RunsTable', () => {
     expect(alert.textContent).toContain("Invalid filter 'bad'");
     expect(input.getAttribute('aria-invalid')).toBe('true');
     expect(input.getAttribute('aria-describedby')).toBe(alert.id);
-    expect(model.runs('7')?.runs).toHaveLength(COUNT);
+    expect(model.runs('7')?.runs).toHaveLength(100);
     expect(bodyRows().length).toBeGreaterThan(5);
 
     setter.call(input, "params.alpha = '3'");
@@ -238,7 +287,9 @@ describe('RunsTable', () => {
     await waitFor(
       () => panel.node.querySelector('.jp-Trackside-FilterError') === null
     );
-    expect(model.runs('7')?.runs?.length).toBe(Math.ceil((COUNT - 3) / 7));
+    // The first page of the matching runs.
+    expect(model.runs('7')?.runs?.length).toBe(100);
+    expect(searches().at(-1)?.page_token).toBeUndefined();
     expect(
       bodyRows()[0]
         .querySelector('[role="rowheader"]')

@@ -1,5 +1,6 @@
 import { RunsLoader } from '../panels/runs/loader';
 import { RunsTableModel } from '../panels/runs/tableModel';
+import { serverOrder } from '../panels/runs/serverOrder';
 import { Windowing } from '../models/windowing';
 import { TracksideModel } from '../models/tracksideModel';
 import { RunsModel } from '../panels/runs/model';
@@ -82,6 +83,17 @@ class FakeService {
       .filter(r => options.experimentIds.includes(r.info.experiment_id))
       .filter(FakeService.predicate(options.filter ?? ''))
       .sort((a, b) => (b.info.start_time ?? 0) - (a.info.start_time ?? 0));
+    // Ordered by name (string order, as SQL) or oldest first on request.
+    const order = options.orderBy?.[0] ?? '';
+    const byName = /^attributes\.run_name (ASC|DESC)$/.exec(order);
+    if (byName) {
+      const sign = byName[1] === 'ASC' ? 1 : -1;
+      matches.sort(
+        (a, b) => sign * (a.info.run_name! < b.info.run_name! ? -1 : 1)
+      );
+    } else if (order === 'attributes.start_time ASC') {
+      matches.reverse();
+    }
     const offset = Number(options.pageToken ?? 0);
     const size = options.maxResults ?? 1000;
     const runs = matches.slice(offset, offset + size);
@@ -521,5 +533,131 @@ describe('RunsModel: filter and selection', () => {
     expect(model.tableModel('1')).toBe(table);
     expect(table.sort?.column).toBe('name');
     expect(names(table.rows)).toEqual(['bad', 'good', 'other']);
+  });
+});
+
+describe('Runs on demand (100,000-run experiments)', () => {
+  const many = Array.from({ length: 2500 }, (_, i) =>
+    run(`r${i}`, { name: `run-${i}`, start: i })
+  );
+  let service: FakeService;
+  let model: RunsModel;
+
+  beforeEach(() => {
+    service = new FakeService(many);
+    model = new RunsModel({
+      connection: new TracksideModel({
+        service: service as unknown as ITracksideService
+      }),
+      runsPerExperiment: 2000
+    });
+  });
+  afterEach(() => {
+    model.dispose();
+    model.connection.dispose();
+  });
+
+  const loaded = () => model.runs('1')?.runs?.length;
+
+  it('loads one page on expansion, the next ones on demand, up to the limit', async () => {
+    model.setExpanded('1', true);
+    await waitFor(() => model.runs('1')?.isLoading === false);
+    expect(loaded()).toBe(100);
+    expect(model.runs('1')?.canLoadMore).toBe(true);
+    expect(model.runs('1')?.isComplete).toBe(false);
+    expect(service.searches).toHaveLength(1);
+
+    await model.loadMore('1');
+    expect(loaded()).toBe(1100);
+    expect(service.searches[1].pageToken).toBe('100');
+    expect(service.searches[1].maxResults).toBe(1000);
+    // A refresh keeps what was scrolled through and the place in the pages.
+    await model.refresh();
+    expect(loaded()).toBe(1100);
+    await model.loadMore('1');
+    // The limit caps what the browser holds.
+    expect(loaded()).toBe(2000);
+    expect(service.searches.at(-1)?.pageToken).toBe('1100');
+    expect(service.searches.at(-1)?.maxResults).toBe(900);
+    expect(model.runs('1')?.canLoadMore).toBe(false);
+    const requests = service.searches.length;
+    await model.loadMore('1');
+    expect(service.searches).toHaveLength(requests);
+    expect(model.tableModel('1').rows[0].run.info.run_id).toBe('r2499');
+  });
+
+  it('sends the sort to the server while runs are left on it; the far end first', async () => {
+    model.setExpanded('1', true);
+    await waitFor(() => model.runs('1')?.isLoading === false);
+    const table = model.tableModel('1');
+    table.setSort({ column: 'start', direction: 'ascending' });
+    await waitFor(
+      () =>
+        model.runs('1')?.isLoading === false &&
+        model.runs('1')?.runs?.[0].info.run_id === 'r0'
+    );
+    expect(service.searches.at(-1)?.orderBy).toEqual([
+      'attributes.start_time ASC'
+    ]);
+    expect(service.searches.at(-1)?.pageToken).toBeUndefined();
+    expect(table.rows.slice(0, 2).map(r => r.run.info.run_id)).toEqual([
+      'r0',
+      'r1'
+    ]);
+    // The next page follows in the same order.
+    await model.loadMore('1');
+    expect(service.searches.at(-1)?.orderBy).toEqual([
+      'attributes.start_time ASC'
+    ]);
+    expect(table.rows[100].run.info.run_id).toBe('r100');
+
+    // Sorted by name on the server: string order, kept as the server sent it.
+    table.setSort({ column: 'name', direction: 'descending' });
+    await waitFor(() => model.runs('1')?.runs?.[0].info.run_name === 'run-999');
+    expect(table.rows.slice(0, 2).map(r => r.run.info.run_name)).toEqual([
+      'run-999',
+      'run-998'
+    ]);
+
+    // The duration cannot be ordered by MLflow: the loaded runs are sorted
+    // in the browser, and the server order goes back to the default.
+    const requests = service.searches.length;
+    table.setSort({ column: 'duration', direction: 'descending' });
+    await waitFor(() => service.searches.length === requests + 1);
+    expect(service.searches.at(-1)?.orderBy).toEqual(RunsLoader.ORDER_BY);
+  });
+
+  it('sorts a complete set in the browser, without asking the server', async () => {
+    service.runs = many.slice(0, 50);
+    model.setExpanded('1', true);
+    await waitFor(() => model.runs('1')?.isLoading === false);
+    expect(model.runs('1')?.isComplete).toBe(true);
+    const requests = service.searches.length;
+    model.tableModel('1').setSort({ column: 'start', direction: 'ascending' });
+    expect(model.tableModel('1').rows[0].run.info.run_id).toBe('r0');
+    expect(service.searches).toHaveLength(requests);
+  });
+
+  it('maps the sortable columns to MLflow order_by', () => {
+    expect(serverOrder(null)).toBeNull();
+    expect(serverOrder({ column: 'start', direction: 'ascending' })).toEqual([
+      'attributes.start_time ASC'
+    ]);
+    expect(serverOrder({ column: 'status', direction: 'descending' })).toEqual([
+      'attributes.status DESC',
+      'attributes.start_time DESC'
+    ]);
+    expect(
+      serverOrder({ column: 'metric:val loss', direction: 'ascending' })
+    ).toEqual(['metrics.`val loss` ASC', 'attributes.start_time DESC']);
+    expect(
+      serverOrder({ column: 'param:a`b', direction: 'ascending' })
+    ).toEqual(['params."a`b" ASC', 'attributes.start_time DESC']);
+    expect(
+      serverOrder({ column: 'param:a`"b', direction: 'ascending' })
+    ).toBeNull();
+    expect(
+      serverOrder({ column: 'duration', direction: 'ascending' })
+    ).toBeNull();
   });
 });

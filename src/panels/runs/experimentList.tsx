@@ -233,6 +233,10 @@ function ExperimentRuns(props: IExperimentProps): JSX.Element {
   const runs = state?.runs ?? null;
   const table = model.tableModel(id);
   const filter = model.filter(id);
+  const loadMore = React.useCallback(
+    () => void model.loadMore(id),
+    [model, id]
+  );
 
   return (
     <>
@@ -271,6 +275,7 @@ function ExperimentRuns(props: IExperimentProps): JSX.Element {
                 label={trans.__('Runs of %1', name)}
                 isLive={model.connection.isActive}
                 isBusy={state?.isLoading}
+                onNearEnd={state?.canLoadMore ? loadMore : undefined}
                 trans={trans}
               />
             )}
@@ -282,15 +287,25 @@ function ExperimentRuns(props: IExperimentProps): JSX.Element {
                   '%1 runs loaded, loading more…',
                   runs.length
                 )
-              : state?.isComplete === false
+              : state?.canLoadMore
                 ? trans._n(
-                    'The %1 most recent run (the limit of the "Runs per experiment" setting)',
-                    'The %1 most recent runs (the limit of the "Runs per experiment" setting)',
+                    '%1 run loaded, more as you scroll',
+                    '%1 runs loaded, more as you scroll',
                     runs.length
                   )
-                : filter
-                  ? trans._n('%1 matching run', '%1 matching runs', runs.length)
-                  : trans._n('%1 run', '%1 runs', runs.length)}
+                : state?.isComplete === false
+                  ? trans._n(
+                      'The %1 most recent run (the limit of the "Runs per experiment" setting)',
+                      'The %1 most recent runs (the limit of the "Runs per experiment" setting)',
+                      runs.length
+                    )
+                  : filter
+                    ? trans._n(
+                        '%1 matching run',
+                        '%1 matching runs',
+                        runs.length
+                      )
+                    : trans._n('%1 run', '%1 runs', runs.length)}
           </p>
         </>
       )}

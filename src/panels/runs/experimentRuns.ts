@@ -5,6 +5,7 @@ import { TracksideRequestError } from '../../services/client';
 import { TracksideModel } from '../../models/tracksideModel';
 import { IRun, ITracksideService } from '../../tokens';
 import { RunsLoader } from './loader';
+import { serverOrder } from './serverOrder';
 import { RunsTableModel } from './tableModel';
 
 /**
@@ -13,6 +14,15 @@ import { RunsTableModel } from './tableModel';
  * table. No DOM; the runs model refreshes it at each poll tick.
  *
  * The filter and the table survive a collapse; the runs do not.
+ *
+ * With `onDemand`, only the first page is loaded; the table asks for the
+ * next one (`loadMore`) when its view nears the last loaded run, so the
+ * browser holds the runs scrolled through, never the whole experiment
+ * (and at most the runs limit). A sort of the table is then sent to the
+ * server (`order_by`) while runs are left on it: sorting the oldest first
+ * is how the far end of a large experiment is reached without paging
+ * through it (MLflow pages by token only). Without `onDemand`, every run
+ * up to the limit is loaded in the background, most recent first.
  */
 export class ExperimentRuns implements IDisposable {
   /**
@@ -22,6 +32,7 @@ export class ExperimentRuns implements IDisposable {
     this.experimentId = options.experimentId;
     this._service = options.service;
     this._limit = options.limit;
+    this._onDemand = options.onDemand ?? false;
   }
 
   /**
@@ -56,7 +67,8 @@ export class ExperimentRuns implements IDisposable {
   get table(): RunsTableModel {
     if (!this._table) {
       this._table = new RunsTableModel();
-      this._table.setRuns(this._state?.runs ?? []);
+      this._table.setRuns(this._state?.runs ?? [], this._order);
+      this._table.sortChanged.connect(this._onSortChanged, this);
     }
     return this._table;
   }
@@ -97,12 +109,15 @@ export class ExperimentRuns implements IDisposable {
       return;
     }
     this._version++;
+    this._nextToken = null;
     if (!expanded) {
       this._state = null;
       this._table?.setRuns([]);
       this._changed.emit(undefined);
       return;
     }
+    // Loaded in the order the table is sorted by, when the server can.
+    this._order = this._wantedOrder();
     this._state = {
       runs: null,
       isLoading: true,
@@ -147,6 +162,7 @@ export class ExperimentRuns implements IDisposable {
         experimentId: this.experimentId,
         filter: text,
         limit: this._limit(),
+        ...this._paging(),
         isCancelled: () => !isCurrent(),
         onPage: page => {
           if (isCurrent()) {
@@ -168,10 +184,67 @@ export class ExperimentRuns implements IDisposable {
     if (isCurrent()) {
       this._filter = text;
       this._filterError = null;
-      this._setState({ ...loaded, isLoading: false, error: null });
+      this._nextToken = loaded.nextPageToken ?? null;
+      this._setState(this._loadedState(loaded));
       this._changed.emit(undefined);
     }
     return null;
+  }
+
+  /**
+   * Load the next page of runs (on demand, when the table nears the last
+   * loaded run). Does nothing while loading, at the end or at the limit.
+   * Never rejects: a failure is kept in the state.
+   */
+  async loadMore(): Promise<void> {
+    const state = this._state;
+    const token = this._nextToken;
+    if (
+      this.isDisposed ||
+      !state?.runs ||
+      state.isLoading ||
+      !state.canLoadMore ||
+      token === null
+    ) {
+      return;
+    }
+    const version = this._version;
+    const isCurrent = () =>
+      !this.isDisposed &&
+      this._version === version &&
+      this._nextToken === token;
+    const runs = state.runs;
+    this._setState({ ...state, isLoading: true });
+    let next: ExperimentRuns.IState;
+    let nextToken: string | null = token;
+    try {
+      const page = await RunsLoader.load(this._service, {
+        experimentId: this.experimentId,
+        filter: this._filter,
+        limit: this._limit() - runs.length,
+        orderBy: serverOrder(this._order) ?? undefined,
+        pageToken: token,
+        firstPage: RunsLoader.PAGE,
+        pages: 1
+      });
+      const known = new Set(runs.map(run => run.info.run_id));
+      nextToken = page.nextPageToken ?? null;
+      next = this._loadedState({
+        runs: [...runs, ...page.runs.filter(r => !known.has(r.info.run_id))],
+        isComplete: page.isComplete
+      });
+      next = { ...next, canLoadMore: next.canLoadMore && nextToken !== null };
+    } catch (reason) {
+      next = {
+        ...state,
+        isLoading: false,
+        error: TracksideModel.toError(reason).message
+      };
+    }
+    if (isCurrent()) {
+      this._nextToken = nextToken;
+      this._setState(next);
+    }
   }
 
   /**
@@ -184,9 +257,12 @@ export class ExperimentRuns implements IDisposable {
    */
   async refresh(): Promise<() => void> {
     const version = this._version;
-    const state = await this._fetch();
+    const [state, token] = await this._fetch();
     return () => {
       if (!this.isDisposed && this._version === version) {
+        if (token !== undefined) {
+          this._nextToken = token;
+        }
         this._setState(state);
       }
     };
@@ -201,6 +277,7 @@ export class ExperimentRuns implements IDisposable {
     }
     this._isDisposed = true;
     this._state = null;
+    this._table?.sortChanged.disconnect(this._onSortChanged, this);
     this._table?.dispose();
     Signal.clearData(this);
   }
@@ -212,9 +289,11 @@ export class ExperimentRuns implements IDisposable {
     const version = this._version;
     const isCurrent = () => !this.isDisposed && this._version === version;
     let state: ExperimentRuns.IState;
+    let token: string | null | undefined;
     try {
-      // The first page shows at once; the next ones follow.
-      state = await this._fetch({
+      // The first page shows at once; the next ones follow (on demand: when
+      // the table asks).
+      [state, token] = await this._fetch({
         isCancelled: () => !isCurrent(),
         onPage: page => {
           if (isCurrent()) {
@@ -231,6 +310,9 @@ export class ExperimentRuns implements IDisposable {
       };
     }
     if (isCurrent()) {
+      if (token !== undefined) {
+        this._nextToken = token;
+      }
       this._setState(state);
     }
   }
@@ -239,17 +321,19 @@ export class ExperimentRuns implements IDisposable {
    * Fetch the runs: a first load pages progressively, a refresh updates
    * what is loaded.
    *
-   * Rejects only when the backend is unreachable.
+   * Rejects only when the backend is unreachable. Resolves with the state
+   * and the next page token (`undefined`: keep the current one).
    */
   private async _fetch(
     first?: Pick<RunsLoader.IOptions, 'onPage' | 'isCancelled'>
-  ): Promise<ExperimentRuns.IState> {
+  ): Promise<[ExperimentRuns.IState, string | null | undefined]> {
     const previous = this._state;
     try {
       const options = {
         experimentId: this.experimentId,
         filter: this._filter,
-        limit: this._limit()
+        limit: this._limit(),
+        ...this._paging()
       };
       const loaded =
         first || !previous?.runs
@@ -258,18 +342,101 @@ export class ExperimentRuns implements IDisposable {
               ...options,
               previous: { runs: previous.runs, isComplete: previous.isComplete }
             });
-      return { ...loaded, isLoading: false, error: null };
+      return [this._loadedState(loaded), loaded.nextPageToken];
     } catch (reason) {
       if (TracksideRequestError.isUnreachable(reason)) {
         throw reason;
       }
-      return {
-        runs: previous?.runs ?? null,
-        isLoading: false,
-        isComplete: previous?.isComplete ?? true,
-        error: TracksideModel.toError(reason).message
-      };
+      return [
+        {
+          runs: previous?.runs ?? null,
+          isLoading: false,
+          isComplete: previous?.isComplete ?? true,
+          canLoadMore: previous?.canLoadMore,
+          error: TracksideModel.toError(reason).message
+        },
+        undefined
+      ];
     }
+  }
+
+  /**
+   * The paging options of a load: on demand, one page in the server order
+   * the runs are in.
+   */
+  private _paging(): Pick<RunsLoader.IOptions, 'orderBy' | 'pages'> {
+    return this._onDemand
+      ? { orderBy: serverOrder(this._order) ?? undefined, pages: 1 }
+      : {};
+  }
+
+  /**
+   * The state of freshly loaded runs.
+   */
+  private _loadedState(loaded: RunsLoader.ILoaded): ExperimentRuns.IState {
+    return {
+      runs: loaded.runs,
+      isComplete: loaded.isComplete,
+      isLoading: false,
+      error: null,
+      canLoadMore:
+        this._onDemand &&
+        !loaded.isComplete &&
+        loaded.runs.length < this._limit()
+    };
+  }
+
+  /**
+   * The server order the table's sort asks for: the sort itself when MLflow
+   * can order by it, `null` (most recent first) otherwise.
+   */
+  private _wantedOrder(): RunsTableModel.ISort | null {
+    const sort = this._table?.sort ?? null;
+    return this._onDemand && serverOrder(sort) !== null ? sort : null;
+  }
+
+  /**
+   * On demand, a new sort loads the runs again in that order while runs
+   * are left on the server; a complete set is sorted in the browser.
+   */
+  private _onSortChanged(): void {
+    const state = this._state;
+    const wanted = this._wantedOrder();
+    if (
+      !this._onDemand ||
+      !state?.runs ||
+      Private.sameSort(wanted, this._order) ||
+      (state.isComplete && !state.isLoading)
+    ) {
+      return;
+    }
+    const version = ++this._version;
+    const isCurrent = () => !this.isDisposed && this._version === version;
+    this._setState({ ...state, isLoading: true });
+    void RunsLoader.load(this._service, {
+      experimentId: this.experimentId,
+      filter: this._filter,
+      limit: this._limit(),
+      orderBy: serverOrder(wanted) ?? undefined,
+      pages: 1
+    }).then(
+      loaded => {
+        if (isCurrent()) {
+          this._order = wanted;
+          this._nextToken = loaded.nextPageToken ?? null;
+          this._setState(this._loadedState(loaded));
+        }
+      },
+      reason => {
+        if (isCurrent()) {
+          this._setState({
+            ...state,
+            isLoading: false,
+            error: TracksideModel.toError(reason).message
+          });
+        }
+      }
+    );
   }
 
   private _setState(state: ExperimentRuns.IState): void {
@@ -277,12 +444,17 @@ export class ExperimentRuns implements IDisposable {
       return;
     }
     this._state = state;
-    this._table?.setRuns(state.runs ?? []);
+    this._table?.setRuns(state.runs ?? [], this._order);
     this._changed.emit(undefined);
   }
 
   private _service: ITracksideService;
   private _limit: () => number;
+  private _onDemand: boolean;
+  // The next page of the loaded runs (on demand), `null` at the end.
+  private _nextToken: string | null = null;
+  // The server order the loaded runs are in; `null` for the default.
+  private _order: RunsTableModel.ISort | null = null;
   private _isDisposed = false;
   private _state: ExperimentRuns.IState | null = null;
   private _table: RunsTableModel | null = null;
@@ -307,6 +479,11 @@ export namespace ExperimentRuns {
      * The maximum number of runs to load (read at each load).
      */
     limit: () => number;
+    /**
+     * Load one page at a time, as the table asks (`loadMore`), in the order
+     * of the table's sort; all pages up to the limit by default.
+     */
+    onDemand?: boolean;
   }
 
   /**
@@ -327,10 +504,24 @@ export namespace ExperimentRuns {
      * The error message of the last load, if it failed.
      */
     readonly error: string | null;
+    /**
+     * Whether `loadMore` would load another page (on demand only).
+     */
+    readonly canLoadMore?: boolean;
   }
 }
 
 namespace Private {
+  /**
+   * Whether two sorts are the same (`null` for none).
+   */
+  export function sameSort(
+    a: RunsTableModel.ISort | null,
+    b: RunsTableModel.ISort | null
+  ): boolean {
+    return a?.column === b?.column && a?.direction === b?.direction;
+  }
+
   /**
    * Whether two runs states are equal; cheap checks first, since a state
    * may hold thousands of runs.
@@ -346,6 +537,7 @@ namespace Private {
       a.isLoading !== b.isLoading ||
       a.isComplete !== b.isComplete ||
       a.error !== b.error ||
+      !a.canLoadMore !== !b.canLoadMore ||
       (a.runs === null) !== (b.runs === null) ||
       a.runs?.length !== b.runs?.length
     ) {

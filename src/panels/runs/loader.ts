@@ -3,6 +3,12 @@ import { IRun, ITracksideService } from '../../tokens';
 /**
  * Loading the runs of an experiment: paging through `runs/search`, and the
  * cheap refresh of a large set.
+ *
+ * Paging uses MLflow's opaque `next_page_token` only. MLflow has no offset
+ * paging and no run count, and documents its token format as unstable, so
+ * tokens are never forged: a page is reached by following the tokens of the
+ * pages before it (or by asking for another order, e.g. the oldest runs
+ * first, which puts the far end on the first page).
  */
 export namespace RunsLoader {
   /**
@@ -30,6 +36,12 @@ export namespace RunsLoader {
      * by the limit).
      */
     readonly isComplete: boolean;
+    /**
+     * The token of the next page when more runs match (`null` at the end,
+     * or when the token is not known, e.g. after a refresh of a large set
+     * that kept its older runs: the previous token then still applies).
+     */
+    readonly nextPageToken?: string | null;
   }
 
   /**
@@ -50,6 +62,18 @@ export namespace RunsLoader {
      */
     readonly firstPage?: number;
     /**
+     * The server-side order; `ORDER_BY` (most recent first) by default.
+     */
+    readonly orderBy?: ReadonlyArray<string>;
+    /**
+     * Start at this page (a token MLflow gave) instead of the first.
+     */
+    readonly pageToken?: string | null;
+    /**
+     * The most pages to load; all of them (up to the limit) by default.
+     */
+    readonly pages?: number;
+    /**
      * Called with the runs loaded so far after every page but the last.
      */
     readonly onPage?: (loaded: ILoaded) => void;
@@ -69,10 +93,12 @@ export namespace RunsLoader {
     options: IOptions
   ): Promise<ILoaded> {
     const { experimentId, filter, limit } = options;
+    const orderBy = [...(options.orderBy ?? ORDER_BY)];
     const runs: IRun[] = [];
     const seen = new Set<string>();
-    let pageToken: string | null = null;
+    let pageToken: string | null = options.pageToken ?? null;
     let first = true;
+    let pages = 0;
     do {
       const size: number = Math.min(
         limit - runs.length,
@@ -82,10 +108,11 @@ export namespace RunsLoader {
         experimentIds: [experimentId],
         filter: filter || undefined,
         maxResults: size,
-        orderBy: ORDER_BY,
+        orderBy,
         pageToken: pageToken ?? undefined
       });
       first = false;
+      pages++;
       for (const run of page.runs) {
         if (!seen.has(run.info.run_id)) {
           seen.add(run.info.run_id);
@@ -97,24 +124,32 @@ export namespace RunsLoader {
         page.nextPageToken && page.nextPageToken !== pageToken
           ? page.nextPageToken
           : null;
-      if (pageToken && runs.length < limit && options.onPage) {
+      if (
+        pageToken &&
+        runs.length < limit &&
+        pages < (options.pages ?? Infinity) &&
+        options.onPage
+      ) {
         options.onPage({ runs: [...runs], isComplete: false });
       }
     } while (
       pageToken &&
       runs.length < limit &&
+      pages < (options.pages ?? Infinity) &&
       !(options.isCancelled?.() ?? false)
     );
-    return { runs, isComplete: pageToken === null };
+    return { runs, isComplete: pageToken === null, nextPageToken: pageToken };
   }
 
   /**
    * Refresh loaded runs.
    *
-   * A set that fits in one page is simply loaded again. A larger one is
-   * refreshed with two requests: the most recent page (new runs, recent
-   * changes, deletions among them) and the runs still RUNNING; older runs
-   * are kept as they were.
+   * A set that fits in one page is simply loaded again (with `pages`: as
+   * many runs as were loaded, at least a first page, in one request). A
+   * larger one is refreshed with two requests: the most recent page (new
+   * runs, recent changes, deletions among them) and the runs still RUNNING;
+   * older runs are kept as they were. In another order than the default
+   * one, only the first page is refreshed and the rest kept.
    */
   export async function update(
     service: ITracksideService,
@@ -123,7 +158,37 @@ export namespace RunsLoader {
     const { previous, experimentId, filter, limit } = options;
     const size = Math.min(limit, PAGE);
     if (previous === null || previous.runs.length <= size) {
-      return load(service, { ...options, firstPage: size, onPage: undefined });
+      const firstPage =
+        options.pages === undefined
+          ? size
+          : Math.min(
+              size,
+              Math.max(
+                previous?.runs.length ?? 0,
+                options.firstPage ?? FIRST_PAGE
+              )
+            );
+      return load(service, { ...options, firstPage, onPage: undefined });
+    }
+    if (options.orderBy && !sameOrder(options.orderBy, ORDER_BY)) {
+      const head = await load(service, {
+        ...options,
+        firstPage: size,
+        pages: 1,
+        onPage: undefined
+      });
+      const ids = new Set(head.runs.map(run => run.info.run_id));
+      const rest = previous.runs
+        .slice(size)
+        .filter(run => !ids.has(run.info.run_id));
+      if (head.isComplete) {
+        return head;
+      }
+      // The next token still points past the runs kept.
+      return {
+        runs: [...head.runs, ...rest].slice(0, limit),
+        isComplete: previous.isComplete
+      };
     }
     const [recent, running] = await Promise.all([
       service.searchRuns({
@@ -140,7 +205,7 @@ export namespace RunsLoader {
       })
     ]);
     if (!recent.nextPageToken) {
-      return { runs: recent.runs, isComplete: true };
+      return { runs: recent.runs, isComplete: true, nextPageToken: null };
     }
     // The recent page holds every run started at or after its last one.
     const boundary = Math.min(
@@ -180,6 +245,16 @@ export namespace RunsLoader {
       runs: sorted.slice(0, limit),
       isComplete: previous.isComplete && sorted.length <= limit
     };
+  }
+
+  /**
+   * Whether two `order_by` lists are the same.
+   */
+  export function sameOrder(
+    a: ReadonlyArray<string>,
+    b: ReadonlyArray<string>
+  ): boolean {
+    return a.length === b.length && a.every((clause, i) => clause === b[i]);
   }
 
   /**

@@ -198,7 +198,19 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Expand or collapse an experiment. Expanding loads its runs at once.
+   * Load the next page of an experiment's runs (the table nears the last
+   * loaded run); see `ExperimentRuns.loadMore`. Never rejects.
+   */
+  async loadMore(experimentId: string): Promise<void> {
+    if (this.isDisposed) {
+      return;
+    }
+    return this._entries.get(experimentId)?.loadMore();
+  }
+
+  /**
+   * Expand or collapse an experiment. Expanding loads its first page of
+   * runs at once; the next pages as the table is scrolled.
    */
   setExpanded(experimentId: string, expanded: boolean): void {
     if (this.isDisposed) {
@@ -288,7 +300,9 @@ export class RunsModel implements IDisposable {
       entry = new ExperimentRuns({
         experimentId,
         service: this._service,
-        limit: () => this.runsLimit
+        limit: () => this.runsLimit,
+        // The panel's table may show an experiment of 100,000 runs.
+        onDemand: true
       });
       entry.changed.connect(this._onEntryChanged, this);
       this._entries.set(experimentId, entry);

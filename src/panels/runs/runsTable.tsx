@@ -32,8 +32,19 @@ export interface IRunsTableProps {
    * Whether the runs are being (re)loaded.
    */
   isBusy?: boolean;
+  /**
+   * Called when the rows in view come near the last loaded one while the
+   * server has more (load the next page); none when every run is loaded.
+   */
+  onNearEnd?: () => void;
   trans: TranslationBundle;
 }
+
+/**
+ * How close (in rows) the view may come to the last loaded row before the
+ * next page is asked for: about a screenful of the narrow layout.
+ */
+const NEAR_END = 40;
 
 /**
  * The period of the running-duration clock, in milliseconds.
@@ -44,7 +55,8 @@ const CLOCK_PERIOD = 1000;
  * A virtualized table of runs: selection, status, name, start time,
  * duration, the chosen params and metrics, and a metrics summary.
  *
- * Only the rows in (and near) the viewport are in the DOM; rows have a fixed
+ * Only the rows in (and near) the viewport are in the DOM, and only the runs
+ * scrolled through are loaded: `onNearEnd` asks for the next page. Rows have a fixed
  * height, set by the stylesheet (`--jp-trackside-run-height`) so that the
  * narrow two-line layout and the wide one-line layout (a container query)
  * both window exactly. Table semantics stay (`role`s, `aria-rowcount`,
@@ -68,6 +80,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
  */
 function RunsTableBody(props: IRunsTableProps): JSX.Element {
   const { model, table, experimentId, label, isLive, isBusy, trans } = props;
+  const { onNearEnd } = props;
   const version = table.revision;
   const rows = table.rows;
   const columns = table.columns;
@@ -90,6 +103,12 @@ function RunsTableBody(props: IRunsTableProps): JSX.Element {
     rows.length,
     version
   );
+
+  React.useEffect(() => {
+    if (onNearEnd && range.end >= rows.length - NEAR_END) {
+      onNearEnd();
+    }
+  }, [onNearEnd, range.end, rows.length]);
 
   const onOpen = React.useCallback(
     (runId: string) => model.connection.showRun(experimentId, runId),
@@ -131,7 +150,8 @@ function RunsTableBody(props: IRunsTableProps): JSX.Element {
       role="table"
       className="jp-Trackside-RunsTable"
       aria-label={label}
-      aria-rowcount={rows.length + 1}
+      // -1: the total is not known while the server has more runs.
+      aria-rowcount={onNearEnd ? -1 : rows.length + 1}
       aria-colcount={headers.length + 2}
       aria-busy={isBusy ? true : undefined}
       style={

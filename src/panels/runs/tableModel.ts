@@ -9,7 +9,9 @@ import { TableRows } from './tableRows';
  * (nested runs under their parent). No DOM.
  *
  * The runs come from the panel model (`setRuns`); the rows are computed on
- * demand and cached until the runs or the view state change.
+ * demand and cached until the runs or the view state change. Runs the
+ * server already ordered by the current sort (see `serverOrder`) keep that
+ * order: the browser only sorts runs that came in another one.
  */
 export class RunsTableModel implements IDisposable {
   /**
@@ -24,6 +26,14 @@ export class RunsTableModel implements IDisposable {
    */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /**
+   * Emitted when the sort changes (the runs may be loaded again in that
+   * order).
+   */
+  get sortChanged(): ISignal<this, RunsTableModel.ISort | null> {
+    return this._sortChanged;
   }
 
   /**
@@ -65,7 +75,7 @@ export class RunsTableModel implements IDisposable {
     if (this._rows === null) {
       this._rows = TableRows.buildRows(
         this._runs,
-        this._sort,
+        Private.sameSort(this._sort, this._runsOrder) ? null : this._sort,
         this._collapsed,
         this._now()
       );
@@ -88,13 +98,21 @@ export class RunsTableModel implements IDisposable {
   }
 
   /**
-   * Set the runs.
+   * Set the runs; `order` is the sort they are already in (the server's),
+   * `null` for the loaded order (most recent first).
    */
-  setRuns(runs: ReadonlyArray<IRun>): void {
-    if (this.isDisposed || runs === this._runs) {
+  setRuns(
+    runs: ReadonlyArray<IRun>,
+    order: RunsTableModel.ISort | null = null
+  ): void {
+    if (
+      this.isDisposed ||
+      (runs === this._runs && Private.sameSort(order, this._runsOrder))
+    ) {
       return;
     }
     this._runs = runs;
+    this._runsOrder = order ? { ...order } : null;
     this._keys = null;
     this._invalidate();
   }
@@ -103,15 +121,12 @@ export class RunsTableModel implements IDisposable {
    * Sort by a column, or keep the loaded order with `null`.
    */
   setSort(sort: RunsTableModel.ISort | null): void {
-    if (
-      this.isDisposed ||
-      (sort?.column === this._sort?.column &&
-        sort?.direction === this._sort?.direction)
-    ) {
+    if (this.isDisposed || Private.sameSort(sort, this._sort)) {
       return;
     }
     this._sort = sort ? { ...sort } : null;
     this._invalidate();
+    this._sortChanged.emit(this._sort);
   }
 
   /**
@@ -149,12 +164,16 @@ export class RunsTableModel implements IDisposable {
     this._columns = shown
       ? [...this._columns, column]
       : this._columns.filter(c => c !== column);
-    if (!shown && this._sort?.column === column) {
+    const unsorted = !shown && this._sort?.column === column;
+    if (unsorted) {
       this._sort = null;
       this._rows = null;
     }
     this._revision++;
     this._changed.emit(undefined);
+    if (unsorted) {
+      this._sortChanged.emit(null);
+    }
   }
 
   /**
@@ -201,11 +220,25 @@ export class RunsTableModel implements IDisposable {
   private _revision = 0;
   private _runs: ReadonlyArray<IRun> = [];
   private _sort: RunsTableModel.ISort | null = null;
+  private _runsOrder: RunsTableModel.ISort | null = null;
   private _columns: ReadonlyArray<RunsTableModel.ColumnId> = [];
   private _collapsed = new Set<string>();
   private _keys: RunsTableModel.IKeys | null = null;
   private _rows: ReadonlyArray<RunsTableModel.IRow> | null = null;
   private _changed = new Signal<this, void>(this);
+  private _sortChanged = new Signal<this, RunsTableModel.ISort | null>(this);
+}
+
+namespace Private {
+  /**
+   * Whether two sorts are the same (`null` for none).
+   */
+  export function sameSort(
+    a: RunsTableModel.ISort | null,
+    b: RunsTableModel.ISort | null
+  ): boolean {
+    return a?.column === b?.column && a?.direction === b?.direction;
+  }
 }
 
 /**
