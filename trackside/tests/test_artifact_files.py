@@ -141,6 +141,7 @@ def error_of(response: HTTPResponse) -> tuple[int, str, str]:
         ("dir/inner.txt", "text/plain; charset=utf-8", True),
     ],
 )
+@pytest.mark.reliability("C9")
 async def test_files_come_with_an_allow_listed_type_or_as_attachments(
     jp_fetch, run_files, path, content_type, inline
 ):
@@ -167,6 +168,7 @@ async def test_bytes_arrive_unchanged(jp_fetch, run_files):
     assert (empty.code, empty.body, empty.headers["X-Trackside-File-Size"]) == (200, b"", "0")
 
 
+@pytest.mark.reliability("C9")
 async def test_download_is_an_attachment_even_for_text(jp_fetch, run_files):
     response = await get(jp_fetch, "file", run_id=run_files, path="notes.txt", download="1")
     assert response.code == 200
@@ -352,6 +354,7 @@ async def test_table_refusals(jp_fetch, run_files):
 # -- path validation ------------------------------------------------------------------------------
 
 
+@pytest.mark.reliability("C5")
 @pytest.mark.parametrize("path", TRAVERSALS)
 def test_traversal_paths_are_refused(path):
     with pytest.raises(GatewayError) as info:
@@ -383,6 +386,7 @@ class TestRefusedPathsNeverReachMlflow(AgainstRecordingPeer):
         assert (method, path) == ("GET", "/get-artifact?run_id=r1&path=dir%2Fa+b.txt")
         assert headers["Range"] == f"bytes=0-{artifact_files.CHUNK_BYTES - 1}"
 
+    @pytest.mark.reliability("C4", "C5")
     @pytest.mark.parametrize("path", TRAVERSALS)
     @pytest.mark.parametrize("kind", ["file", "table", "list", "model-list"])
     async def test_traversals_are_400_before_mlflow(self, jp_fetch, peer, kind, path):

@@ -42,6 +42,7 @@ async def test_allowed_call_reaches_the_peer_with_a_reencoded_query(jp_fetch, pe
     assert paths(peer) == ["/api/2.0/mlflow/runs/get?run_id=a+b%26c%3Dd"]
 
 
+@pytest.mark.reliability("C1")
 async def test_unauthenticated_requests_get_403_and_never_reach_mlflow(
     jp_fetch, peer, http_server_client, jp_base_url
 ):
@@ -68,6 +69,7 @@ async def test_unauthenticated_requests_get_403_and_never_reach_mlflow(
         "artifacts/list/extra",
     ],
 )
+@pytest.mark.reliability("C5")
 async def test_forbidden_operations_never_reach_mlflow(jp_fetch, peer, operation):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("trackside", "api", "mlflow", operation, method="POST", body="{}")
@@ -76,6 +78,7 @@ async def test_forbidden_operations_never_reach_mlflow(jp_fetch, peer, operation
     assert peer.requests == []
 
 
+@pytest.mark.reliability("C4")
 async def test_a_request_cannot_pick_another_host(
     jp_fetch, peer, http_server_client, jp_base_url, jp_auth_header
 ):
@@ -107,6 +110,7 @@ async def test_a_request_cannot_pick_another_host(
     assert headers["Host"] == peer.url.removeprefix("http://")
 
 
+@pytest.mark.reliability("C4")
 async def test_upstream_redirects_are_not_followed(jp_fetch, peer):
     target = "/api/2.0/mlflow/runs/get"
     peer.answers[target] = (302, {"Location": "http://example.org/steal"}, b"")
@@ -125,6 +129,7 @@ async def test_upstream_answer_that_is_not_json_is_a_clear_502(jp_fetch, peer):
     assert "not JSON" in json.loads(info.value.response.body)["message"]
 
 
+@pytest.mark.reliability("C2")
 async def test_xsrf_is_enforced_for_cookie_authenticated_posts(
     jp_fetch, peer, http_server_client, jp_base_url, jp_serverapp
 ):

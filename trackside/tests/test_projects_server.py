@@ -280,6 +280,7 @@ def test_bad_projects_and_values_are_refused_and_nothing_starts(lab, client):
     assert all_runs(client) == runs_before
 
 
+@pytest.mark.reliability("C15")
 def test_paths_outside_the_root_and_remote_uris_are_refused(lab, root):
     _, before = api(lab, "GET", "executions")
     outside = root.parent / "outside"
@@ -315,6 +316,7 @@ def test_paths_outside_the_root_and_remote_uris_are_refused(lab, root):
     assert after == before
 
 
+@pytest.mark.reliability("C2")
 def test_cookie_authenticated_posts_need_the_xsrf_token(lab):
     session = requests.Session()
     session.get(f"{lab.url}/api/status", params={"token": TOKEN}, timeout=30).raise_for_status()

@@ -138,6 +138,7 @@ def test_check_parameters_lists_every_bad_parameter():
     assert caught.value.line is None
 
 
+@pytest.mark.reliability("C15")
 def test_argv_is_a_list_with_metacharacters_as_one_element(tmp_path):
     argv = mlflow_run_argv(tmp_path, "main", {"note": NASTY, "n": "3"}, experiment_name="exp one")
     assert argv[:5] == [sys.executable, "-m", "mlflow", "run", str(tmp_path)]
@@ -163,6 +164,7 @@ def test_argv_is_a_list_with_metacharacters_as_one_element(tmp_path):
         mlflow_run_argv(tmp_path, "main", {}, experiment_name=None, env_manager="pip")
 
 
+@pytest.mark.reliability("C15")
 def test_argv_value_arrives_verbatim_in_a_child(tmp_path):
     # A real child: the -P element reaches argv untouched (no shell ever sees it).
     argv = mlflow_run_argv(tmp_path, "main", {"note": NASTY}, experiment_name=None)
@@ -220,12 +222,14 @@ def test_resolve_project_inside_root(root):
         ("", "no project path"),
     ],
 )
+@pytest.mark.reliability("C15")
 def test_resolve_project_refuses(root, path, message):
     with pytest.raises(ProjectError, match=message) as caught:
         resolve_project(root, path, allow_remote=False)
     assert caught.value.field == "path"
 
 
+@pytest.mark.reliability("C15")
 def test_resolve_project_refuses_absolute_outside(root):
     outside = root.parent / "outside"
     with pytest.raises(ProjectError, match="outside the root"):
@@ -244,6 +248,7 @@ def test_resolve_project_refuses_absolute_outside(root):
         "file:///tmp/project",
     ],
 )
+@pytest.mark.reliability("C15")
 def test_remote_uris_refused_unless_allowed(root, uri):
     with pytest.raises(ProjectError, match=r"remote project URIs are disabled \(c\.Trackside"):
         resolve_project(root, uri, allow_remote=False)

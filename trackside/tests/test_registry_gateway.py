@@ -348,6 +348,7 @@ class TestReadOnlyRegistry:
             "Trackside": {"tracking_uri": real_mlflow.url},
         }
 
+    @pytest.mark.reliability("C13")
     async def test_capability_is_false_and_writes_are_403(self, jp_fetch, client):
         _, status = await call(jp_fetch, "GET", "status")
         assert status["capabilities"] == {"registry_write": False, "serving": True}
@@ -397,6 +398,7 @@ class TestRefusalsNeverReachMlflow(AgainstRecordingPeer):
             ("PATCH", "registered-models/update", {"name": "m", "description": 5}, 400),
         ],
     )
+    @pytest.mark.reliability("C5")
     async def test_refused_writes_never_reach_mlflow(
         self, jp_fetch, peer, method, operation, body, status
     ):
@@ -432,6 +434,7 @@ class TestRefusalsNeverReachMlflow(AgainstRecordingPeer):
         assert code == 400
         assert peer.requests == []
 
+    @pytest.mark.reliability("C2")
     async def test_writes_without_xsrf_are_refused(
         self, peer, http_server_client, jp_base_url, jp_serverapp
     ):

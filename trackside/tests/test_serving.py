@@ -240,6 +240,7 @@ def test_unknown_ids_and_bad_versions_are_refused_without_starting_anything(lab,
     assert [s["id"] for s in listed["served"]] == [served["id"]]
 
 
+@pytest.mark.reliability("C2")
 def test_cookie_authenticated_posts_need_the_xsrf_token(lab, registered, served):
     session = requests.Session()
     session.get(f"{lab.url}/api/status", params={"token": TOKEN}, timeout=30).raise_for_status()

@@ -5,6 +5,7 @@ import pytest
 from trackside.server.upstream import UnsupportedTrackingUri, strip_credentials, upstream_from_uri
 
 
+@pytest.mark.reliability("C10")
 def test_credentials_never_reach_the_public_uri():
     upstream = upstream_from_uri("https://alice:s3cret@mlflow.example.org:8443/base/", {})
     assert upstream.public_uri == "https://mlflow.example.org:8443/base"
@@ -12,6 +13,7 @@ def test_credentials_never_reach_the_public_uri():
     assert upstream.headers == {"Authorization": f"Basic {expected}"}
 
 
+@pytest.mark.reliability("C10")
 def test_credentials_from_mlflow_environment_variables():
     env = {"MLFLOW_TRACKING_USERNAME": "bob", "MLFLOW_TRACKING_PASSWORD": "pw"}
     upstream = upstream_from_uri("http://127.0.0.1:5000", env)
