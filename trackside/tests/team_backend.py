@@ -43,9 +43,12 @@ DUMMY_AWS = {
 
 # Clean-ups still owed, run at interpreter exit if a context manager never got to run them.
 _owed: dict[int, Callable[[], None]] = {}
+_owner = os.getpid()
 
 
 def _run_owed() -> None:
+    if os.getpid() != _owner:
+        return  # a forked child exiting must not stop its parent's servers
     for cleanup in list(_owed.values()):
         with suppress(Exception):  # the last resort tries every clean-up
             cleanup()
