@@ -22,6 +22,27 @@ const { chromium } = require('@playwright/test');
 
 export const sleep = time => new Promise(resolve => setTimeout(resolve, time));
 
+// The embedded MLflow server of each lab started here -> its state folder. The server
+// wants the random login its Jupyter server made (trackside/server/embedded_auth.py).
+const mlflowStates = new Map();
+
+/**
+ * fetch() from an embedded MLflow server started by startLab, logged in as its
+ * Jupyter server and kernels are (the credentials file in its state folder).
+ */
+export function mlflowFetch(url, options = {}) {
+  const { origin, port } = new URL(url);
+  const state = mlflowStates.get(origin);
+  const headers = { ...(options.headers ?? {}) };
+  if (state) {
+    const file = path.join(state, 'mlflow-auth', port, 'credentials.json');
+    const { username, password } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const login = Buffer.from(`${username}:${password}`).toString('base64');
+    headers.Authorization = `Basic ${login}`;
+  }
+  return fetch(url, { ...options, headers });
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -58,7 +79,7 @@ export function pollHistory(mlflow, runId, key, stop, until = Infinity) {
   const done = (async () => {
     while (!stop.value) {
       const start = Date.now();
-      const data = await (await fetch(url)).json();
+      const data = await (await mlflowFetch(url)).json();
       const now = Date.now();
       polls++;
       busy += now - start;
@@ -147,6 +168,8 @@ export function startLab({ port, work, backend, args = [], env = {} }) {
       detached: true
     }
   );
+  const mlflow = `http://127.0.0.1:${port - 3000}`;
+  mlflowStates.set(mlflow, path.join(backend ?? root, '.trackside'));
   const logPath = path.join(work, `jupyter-${port}.log`);
   const log = fs.createWriteStream(logPath);
   server.stderr.pipe(log);
@@ -154,7 +177,7 @@ export function startLab({ port, work, backend, args = [], env = {} }) {
     server,
     logPath,
     base: `http://localhost:${port}`,
-    mlflow: `http://127.0.0.1:${port - 3000}`,
+    mlflow,
     ready: () => waitForHttp(`http://localhost:${port}/lab`)
   };
 }

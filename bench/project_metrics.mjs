@@ -29,6 +29,7 @@ import {
   latencyRow,
   load1,
   machine,
+  mlflowFetch,
   openHealthyPanel,
   openLab,
   openRun,
@@ -105,13 +106,13 @@ function observeChart(node) {
 
 async function mlflowRun(mlflow, runId) {
   const answer = await (
-    await fetch(`${mlflow}/api/2.0/mlflow/runs/get?run_id=${runId}`)
+    await mlflowFetch(`${mlflow}/api/2.0/mlflow/runs/get?run_id=${runId}`)
   ).json();
   if (!answer.run) {
     throw new Error(`run ${runId}: ${JSON.stringify(answer)}`);
   }
   const experiment = await (
-    await fetch(
+    await mlflowFetch(
       `${mlflow}/api/2.0/mlflow/experiments/get?experiment_id=${answer.run.info.experiment_id}`
     )
   ).json();
@@ -182,7 +183,7 @@ async function main() {
       const shown = page ? await page.evaluate(() => window.__benchShown) : [];
       const status = (await mlflowRun(lab.mlflow, run.run_id)).status;
       const history = await (
-        await fetch(
+        await mlflowFetch(
           `${lab.mlflow}/api/2.0/mlflow/metrics/get-history?run_id=${run.run_id}&metric_key=${KEY}`
         )
       ).json();
