@@ -143,6 +143,8 @@ class BacklogSender:
         )
         self._threads: list[threading.Thread] = []
         self._warned_config = False
+        #: told the user the server is away; again only after the journal drained
+        self._warned_away = False
 
     def step(self, final: bool = False, deadline: float | None = None) -> bool:
         """Keep up to ``in_flight`` requests on their way and record what finished.
@@ -153,6 +155,7 @@ class BacklogSender:
         self._read_ahead(final)
         if not self._windows:
             self._drop_segments()
+            self._warned_away = False  # caught up: a later outage is news again
             return False
         if not self.stop.is_set() and (deadline is None or time.monotonic() < deadline):
             self._launch(deadline)
@@ -285,6 +288,17 @@ class BacklogSender:
                     if not self._warned_config:
                         self._warned_config = True
                         warnings.warn(f"trackside: {error}", SenderWarning, stacklevel=1)
+                else:
+                    # one warning per outage, not one per retry (the backlog shows the rest)
+                    with self._counts:
+                        tell, self._warned_away = not self._warned_away, True
+                    if tell:
+                        warnings.warn(
+                            f"trackside: MLflow does not answer ({error}); what you log is"
+                            " kept in the journal and sent when it is back",
+                            SenderWarning,
+                            stacklevel=1,
+                        )
             pause = max(RETRY.delay(attempt, cap=cap), asked)
             attempt += 1
             if deadline is not None:
