@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -48,21 +49,29 @@ class Kernel:
         self.run(INSTALL.format(flush_timeout=flush_timeout))
 
     def run(self, code: str, timeout: float = 300) -> str:
-        """Execute and return stdout; raise with the traceback if the cell failed."""
+        """Execute and return stdout; raise with the traceback if the cell failed.
+
+        Unlike ``execute_interactive``, stderr from every parent is kept: background threads
+        (the journal sender) print under an earlier cell's header.
+        """
+        msg_id = self.client.execute(code)
         out: list[str] = []
         errors: list[str] = []
-
-        def on_output(msg: dict[str, Any]) -> None:
-            kind = msg["msg_type"]
-            if kind == "stream" and msg["content"]["name"] == "stdout":
-                out.append(msg["content"]["text"])
-            elif kind == "stream":
-                self.stderr.append(msg["content"]["text"])
-            elif kind == "error":
-                errors.append("\n".join(msg["content"]["traceback"]))
-
-        reply = self.client.execute_interactive(code, timeout=timeout, output_hook=on_output)
-        if reply["content"]["status"] != "ok":
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            kind, content = msg["msg_type"], msg["content"]
+            ours = msg["parent_header"].get("msg_id") == msg_id
+            if kind == "stream" and content["name"] == "stderr":
+                self.stderr.append(content["text"])
+            elif kind == "stream" and ours:
+                out.append(content["text"])
+            elif kind == "error" and ours:
+                errors.append("\n".join(content["traceback"]))
+            elif kind == "status" and ours and content["execution_state"] == "idle":
+                break
+        reply = self.reply(msg_id, max(1.0, deadline - time.monotonic()))
+        if reply["status"] != "ok":
             raise AssertionError("cell failed:\n" + "\n".join(errors))
         return "".join(out)
 
@@ -92,7 +101,7 @@ class Kernel:
                 self.stderr.append(msg["content"]["text"])
 
     def sigkill(self) -> None:
-        self.manager.kill_kernel()
+        self.manager.signal_kernel(signal.SIGKILL)  # as an OOM killer would
         deadline = time.monotonic() + 30
         while self.manager.is_alive() and time.monotonic() < deadline:
             time.sleep(0.1)
