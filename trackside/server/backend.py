@@ -7,6 +7,10 @@ Resolution, done once when the server extension loads (fast, no waiting on MLflo
 2. else an MLflow server already answering on the embedded port is adopted: mode ``adopted``;
 3. else ``mlflow server`` (SQLite + served artifacts in ``root_dir``) is started in
    the background and supervised: mode ``embedded``.
+
+The embedded server runs MLflow's basic-auth app with random credentials of its own and
+refuses cross-origin requests (``embedded_app``, ``embedded_auth``): it is the Jupyter
+server's and its kernels' only, not any web page's nor any other local user's.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ from typing import Any
 from ..retry import Backoff
 from . import process_group
 from .backend_folder import ARTIFACTS_DIR_NAME, DB_NAME, STATE_DIR_NAME
+from .embedded_auth import (
+    EmbeddedCredentials,
+    auth_dir,
+    create_credentials,
+    load_credentials,
+    server_environment,
+)
 from .history_store import StoreHistoryReader, prepare_history_query
 from .probe import ProbeResult, free_port, port_is_free, probe, probe_sync
 from .supervised import SupervisedProcess, log_tail
@@ -34,6 +45,8 @@ from .upstream import Upstream, upstream_from_uri
 LOOPBACK = "127.0.0.1"
 PIDFILE_NAME = "backend.json"
 LOG_NAME = "mlflow-server.log"
+# The ``mlflow.app`` entry point of ``embedded_app.create_app`` (pyproject.toml).
+EMBEDDED_APP_NAME = "trackside-embedded"
 # A server that was just started, or is busy, can take seconds for its first
 # experiments/search; giving up sooner would start a second server beside it.
 ADOPT_PROBE_TIMEOUT = 5.0
@@ -92,6 +105,8 @@ class BackendManager:
         self.options = options
         self.log = log or logging.getLogger("trackside")
         self.state_dir = options.state_dir or options.root_dir / STATE_DIR_NAME
+        # The embedded (or adopted embedded) server's login; None for other servers.
+        self._credentials: EmbeddedCredentials | None = None
         self.mode, self.upstream = self._resolve()
         self._state = State.STARTING if self.mode is Mode.EMBEDDED else State.READY
         self._message: str | None = (
@@ -112,15 +127,36 @@ class BackendManager:
         self._clean_stale()
         port = self.options.port
         if self.options.adopt_existing and not port_is_free(LOOPBACK, port):
-            candidate = Upstream(f"http://{LOOPBACK}:{port}")
+            url = f"http://{LOOPBACK}:{port}"
+            credentials = self._sibling_credentials(url, port)
+            candidate = self._upstream(url, credentials)
             if probe_sync(candidate, timeout=ADOPT_PROBE_TIMEOUT).is_mlflow:
                 self.log.info("Trackside: adopting the MLflow server on %s", candidate.base_url)
+                self._credentials = credentials
                 return Mode.ADOPTED, candidate
         if not port_is_free(LOOPBACK, port):
             taken = port
             port = free_port(LOOPBACK)
             self.log.info("Trackside: port %d is taken by something else; using %d", taken, port)
-        return Mode.EMBEDDED, Upstream(f"http://{LOOPBACK}:{port}")
+        self._credentials = create_credentials(auth_dir(self.state_dir, port))
+        return Mode.EMBEDDED, self._upstream(f"http://{LOOPBACK}:{port}", self._credentials)
+
+    @staticmethod
+    def _upstream(url: str, credentials: EmbeddedCredentials | None) -> Upstream:
+        environ = credentials.client_environment() if credentials else {}
+        return upstream_from_uri(url, environ=environ)
+
+    def _sibling_credentials(self, url: str, port: int) -> EmbeddedCredentials | None:
+        """The login of the embedded server at ``url`` if a live Jupyter server started
+        it from our state folder; only then are credentials sent to that port."""
+        try:
+            record = json.loads(self.pidfile.read_text())
+            owner, uri = int(record["owner"]), str(record["uri"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if uri != url or not process_group.is_alive(owner):
+            return None
+        return load_credentials(auth_dir(self.state_dir, port))
 
     @property
     def history_store(self) -> StoreHistoryReader | None:
@@ -162,7 +198,10 @@ class BackendManager:
         uri = self.options.tracking_uri or self.upstream.base_url
         # MLflow's default registry is the tracking server too; naming it spares every
         # MlflowClient() a failing probe for Databricks/Spark (~100 µs per log call).
-        return {"MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
+        environment = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
+        if self._credentials is not None:
+            environment.update(self._credentials.client_environment())
+        return environment
 
     # -- status -------------------------------------------------------------------
 
@@ -205,11 +244,16 @@ class BackendManager:
         """Pid of the watchdog whose process group holds the embedded server."""
         return self._process.pid if self._process else None
 
+    @property
+    def _auth_dir(self) -> Path:
+        return auth_dir(self.state_dir, int(self.upstream.base_url.rsplit(":", 1)[1]))
+
     def _command(self) -> list[str]:
         root = self.options.root_dir
         port = self.upstream.base_url.rsplit(":", 1)[1]
         return [
             sys.executable, "-m", "mlflow", "server",
+            "--app-name", EMBEDDED_APP_NAME,
             "--backend-store-uri", f"sqlite:///{root / DB_NAME}",
             "--artifacts-destination", str(root / ARTIFACTS_DIR_NAME),
             "--host", LOOPBACK,
@@ -221,11 +265,14 @@ class BackendManager:
     def _spawn(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.options.root_dir.mkdir(parents=True, exist_ok=True)
+        assert self._credentials is not None  # made in _resolve for embedded mode
         self._process = SupervisedProcess(
             self._command(),
             cwd=self.options.root_dir,
             log_path=self.log_path,
             stop_timeout=self.options.stop_timeout,
+            # Credentials in the environment (only its owner can read it), never in argv.
+            env={**os.environ, **server_environment(self._auth_dir, self._credentials)},
         )
         self._process.spawn()
         record = {"owner": os.getpid(), "pgid": self._process.pid, "uri": self.upstream.base_url}

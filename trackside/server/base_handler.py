@@ -14,6 +14,15 @@ from jupyter_server.base.handlers import APIHandler
 
 from .backend import BackendManager
 
+# Markup characters travel as JSON escapes: the same string to any JSON parser, but no
+# "<script>" from a path, query or MLflow error appears in an answer's bytes (C6).
+_MARKUP_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_body(payload: dict[str, Any]) -> str:
+    """``payload`` as JSON text with ``<``, ``>`` and ``&`` escaped."""
+    return json.dumps(payload).translate(_MARKUP_ESCAPES)
+
 
 class TracksideHandler(APIHandler):
     auth_resource = "trackside"
@@ -26,7 +35,7 @@ class TracksideHandler(APIHandler):
     def write_json(self, status: int, payload: dict[str, Any]) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
+        self.finish(json_body(payload))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # MLflow's error shape for every failure, including tornado's own 403/404/405.
@@ -41,5 +50,5 @@ class TracksideHandler(APIHandler):
         code = {403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
         self.set_header("Content-Type", "application/json")
         self.finish(
-            json.dumps({"error_code": code.get(status_code, "INTERNAL_ERROR"), "message": reason})
+            json_body({"error_code": code.get(status_code, "INTERNAL_ERROR"), "message": reason})
         )

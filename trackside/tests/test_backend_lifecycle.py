@@ -76,6 +76,8 @@ async def test_embedded_server_starts_logs_to_root_and_stops_without_orphans(bac
     assert uri == status["tracking_uri"]
 
     # Same files as `mlflow server` run in that folder: mlflow.db and mlartifacts/.
+    # A client logs in with what kernels get (the conftest restores the environment).
+    os.environ.update(manager.kernel_environment())
     client = mlflow.MlflowClient(tracking_uri=uri)
     run = client.create_run("0", run_name="embedded")
     client.log_text(run.info.run_id, "artifact body", "note.txt")
@@ -138,6 +140,29 @@ async def test_adopts_a_running_mlflow_server(tmp_path, backend_root):
         assert manager.pid is None
         await manager.stop()
         assert existing.process.poll() is None, "an adopted server is not ours to stop"
+
+
+async def test_a_second_manager_on_the_folder_adopts_the_embedded_server_with_its_login(
+    backend_root,
+):
+    """The embedded server wants credentials: a second Jupyter server on the same folder
+    (a live owner in the pidfile) reads them from the folder and adopts the server."""
+    first = BackendManager(options(backend_root))
+    first.start()
+    try:
+        await wait_for_state(first, "ready")
+        port = int(first.upstream.base_url.rsplit(":", 1)[1])
+        # Another live process owns it (here: pytest's parent), as another Jupyter server.
+        record = json.loads(first.pidfile.read_text())
+        first.pidfile.write_text(json.dumps({**record, "owner": os.getppid()}))
+        second = BackendManager(options(backend_root, port=port))
+        assert second.mode is Mode.ADOPTED
+        assert second.upstream.headers == first.upstream.headers
+        assert second.kernel_environment() == first.kernel_environment()
+        status = (await second.status()).to_json()
+        assert (status["healthy"], status["state"]) == (True, "ready")
+    finally:
+        await first.stop()
 
 
 async def test_adopts_a_server_slow_to_answer_its_first_search(backend_root):
