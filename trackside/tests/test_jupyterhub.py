@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pyarrow as pa
 import pytest
 import requests
 from tornado.httpclient import HTTPClientError, HTTPRequest
@@ -34,7 +35,7 @@ from tornado.websocket import websocket_connect
 from trackside.server.probe import free_port
 
 from .team_backend import moto_s3, postgres_cluster, team_mlflow_server
-from .test_stream_iopub import run
+from .test_stream_iopub import decode_frame, run
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB_CONFIG = ROOT / "docs" / "jupyterhub_config.py"
@@ -337,13 +338,34 @@ def start_kernel(hub: Hub, user: HubUser) -> str:
     return answer.json()["id"]
 
 
-def execute(hub: Hub, user: HubUser, kernel_id: str, code: str) -> list[dict[str, Any]]:
-    """Run ``code`` in ``user``'s kernel over the websocket a browser uses; every message seen."""
+def streamed_points(messages: list[dict[str, Any]]) -> int:
+    """Points that came as live-stream batches on the ``trackside.metrics`` comm."""
+    return sum(
+        m["content"]["data"].get("points", 0) + m["content"]["data"].get("dropped_exact", 0)
+        for m in messages
+        if m["msg_type"] == "comm_msg" and m["buffers"]
+    )
+
+
+def execute(
+    hub: Hub, user: HubUser, kernel_id: str, code: str, stream: int = 0
+) -> list[dict[str, Any]]:
+    """Run ``code`` in ``user``'s kernel over the websocket a browser uses; every message seen,
+    listening on after the cell ends until ``stream`` live points came (batches are timed)."""
 
     async def go() -> list[dict[str, Any]]:
         ws = await open_channels(hub, user.name, kernel_id, user)
         try:
-            return await run(ws, code, timeout=START_TIMEOUT)
+            seen = await run(ws, code, timeout=START_TIMEOUT)
+            deadline = time.monotonic() + 60
+            while streamed_points(seen) < stream and time.monotonic() < deadline:
+                try:
+                    frame = await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())
+                except TimeoutError:
+                    break  # the test says what is missing
+                assert frame is not None, "websocket closed"
+                seen.append(decode_frame(frame))
+            return seen
         finally:
             ws.close()
 
@@ -381,7 +403,7 @@ class AliceRun:
 def alice_run(hub: Hub) -> AliceRun:
     alice = hub.users["alice"]
     kernel_id = start_kernel(hub, alice)
-    messages = execute(hub, alice, kernel_id, ALICE_LOGS)
+    messages = execute(hub, alice, kernel_id, ALICE_LOGS, stream=50)
     run_id, experiment_id = printed(messages).split("run ", 1)[1].split()[:2]
     return AliceRun(run_id, experiment_id, kernel_id, messages)
 
@@ -445,8 +467,15 @@ def test_alices_kernel_logs_as_alice_and_streams_to_her(hub: Hub, alice_run: Ali
     # The live stream came over alice's own kernel channel.
     opens = [m for m in alice_run.messages if m["msg_type"] == "comm_open"]
     assert [m["content"]["target_name"] for m in opens] == ["trackside.metrics"]
-    streamed = [m for m in alice_run.messages if m["msg_type"] == "comm_msg" and m["buffers"]]
-    assert streamed, "no live points reached alice's kernel channel"
+    assert streamed_points(alice_run.messages) == 50
+    batches = [
+        pa.ipc.open_stream(pa.py_buffer(m["buffers"][0])).read_all()
+        for m in alice_run.messages
+        if m["msg_type"] == "comm_msg" and m["buffers"]
+    ]
+    live = pa.concat_tables(batches)
+    assert set(live.column("run_id").to_pylist()) == {alice_run.run_id}
+    assert sorted(live.column("step").to_pylist()) == list(range(50))
 
 
 @pytest.mark.parametrize(
@@ -493,7 +522,9 @@ def test_bobs_browser_session_cannot_enter_alices_server(hub: Hub):
         return session
 
     alice, bob = log_in("alice"), log_in("bob")
-    assert alice.get(f"{hub.url}/user/alice/lab", timeout=60).status_code == 200
+    lab = alice.get(f"{hub.url}/user/alice/lab", timeout=60)
+    assert lab.status_code == 200
+    assert hub.users["alice"].mlflow_password not in lab.text  # nor in the page's config
     status = alice.get(f"{hub.url}/user/alice/trackside/api/status", timeout=60)
     assert status.status_code == 200 and status.json()["healthy"], status.text[:500]
 
