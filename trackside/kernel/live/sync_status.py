@@ -12,6 +12,7 @@ false). Nothing is sent while the backlog stays 0. Never raises into user code.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,12 @@ Send = Callable[[dict[str, Any]], bool]
 
 def durable_status() -> dict[str, Any] | None:
     """``DurableLogging.status()`` of this kernel, or None without durable logging."""
-    try:
-        from ..journal.durable import active
-    except ImportError:
+    # Only if durable logging was ever loaded: importing it here would import MLflow (seconds
+    # of CPU) into a kernel that streams without it.
+    module = sys.modules.get("trackside.kernel.journal.durable")
+    if module is None:
         return None
-    durable = active()
+    durable = module.active()
     return durable.status() if durable is not None else None
 
 
