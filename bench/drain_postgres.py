@@ -1,0 +1,108 @@
+"""The 1,000,000-point drain on the PostgreSQL team server (issue 12, point 4).
+
+    .venv/bin/python bench/drain_postgres.py [--points 1000000] [--in-flight 4] [--json out.json]
+
+Starts a throw-away PostgreSQL cluster, moto's S3 and ``mlflow server --workers 4`` on them
+(``trackside/tests/team_backend.py``), then, for the sender with 1 request in flight and with
+``--in-flight`` requests (``TRACKSIDE_SENDER_IN_FLIGHT``), each in a fresh tracked kernel
+(``%load_ext trackside``): ``mlflow.log_metric`` in a tight loop ``--points`` times, then the
+time from the end of the loop until MLflow acknowledged every point (``durable.flush``), and
+the exact number of metric rows PostgreSQL holds for the run. A benchmark: it measures and
+prints, the target (drain ≤ 60 s, in-flight N faster than 1) is read off the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.kernel_driver import TrackedKernel, metric_rows  # noqa: E402
+from trackside.tests.team_backend import (  # noqa: E402
+    moto_s3,
+    postgres_cluster,
+    team_mlflow_server,
+)
+
+CELL = """
+import json, time, mlflow
+from trackside.kernel.journal.durable import active
+run = mlflow.start_run(run_name="drain-{in_flight}")
+log_metric = mlflow.log_metric
+t0 = time.monotonic()
+for i in range({points}):
+    log_metric("x", i * 0.5, step=i)
+t1 = time.monotonic()
+durable = active()
+backlog = durable.backlog()
+acked = durable.flush({flush_timeout})
+t2 = time.monotonic()
+print(json.dumps({{"run_id": run.info.run_id, "loop_s": t1 - t0, "drain_s": t2 - t1,
+                  "backlog_at_loop_end": backlog, "acked": acked}}))
+"""
+
+
+def one_mode(url: str, root: Path, points: int, in_flight: int, cluster: Any) -> dict[str, Any]:
+    kernel = TrackedKernel(
+        url, root / f"journal-{in_flight}", TRACKSIDE_SENDER_IN_FLIGHT=str(in_flight)
+    )
+    try:
+        figures = kernel.json(CELL.format(points=points, in_flight=in_flight, flush_timeout=3600))
+        kernel.run("mlflow.end_run()")
+    finally:
+        kernel.stop()
+    figures["in_flight"] = in_flight
+    figures["rows_in_postgres"] = metric_rows(cluster, figures["run_id"])
+    figures["exact"] = figures["rows_in_postgres"] == points
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--in-flight", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "points": args.points,
+        "workers": args.workers,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_before": os.getloadavg(),
+        "modes": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="trackside-drain-") as tmp:
+        root = Path(tmp)
+        with (
+            postgres_cluster(root / "postgres") as cluster,
+            moto_s3(root / "s3") as s3,
+            team_mlflow_server(root / "mlflow", cluster, s3, workers=args.workers) as server,
+        ):
+            # N first, then 1: a warmer database would favour the second
+            for in_flight in (args.in_flight, 1):
+                figures = one_mode(server.url, root, args.points, in_flight, cluster)
+                print(json.dumps(figures), flush=True)
+                results["modes"].append(figures)
+    results["load_average_after"] = os.getloadavg()
+    many, one = results["modes"]
+    results["drain_ratio_1_over_n"] = one["drain_s"] / many["drain_s"] if many["drain_s"] else None
+    print(
+        f"{args.points:,} points, PostgreSQL + {args.workers} workers:"
+        f" drain {many['drain_s']:.1f} s with {args.in_flight} in flight,"
+        f" {one['drain_s']:.1f} s with 1 ({results['drain_ratio_1_over_n']:.2f}x);"
+        f" exact: {many['exact']} / {one['exact']}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
