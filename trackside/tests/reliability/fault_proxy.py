@@ -9,7 +9,8 @@
 
 A rule matches when the request path (query left out) ends with its suffix; rules are
 tried in the order they were added and each acts ``times`` times. Every request is
-recorded in ``proxy.requests`` (path with query) and ``proxy.exchanges`` (details).
+recorded on arrival in ``proxy.requests`` (path with query) and ``proxy.exchanges``
+(details; ``status`` is filled in when the answer is out).
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ class Rule:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Exchange:
     method: str
     path: str
     at: float  # time.monotonic() when the request arrived
     fault: str | None  # the rule kind applied, None when forwarded untouched
-    status: int | None  # status the client got; None when the connection was reset
+    status: int | None = None  # status the client got; None: not yet, reset, or client gone
 
 
 class FaultProxy:
@@ -193,17 +194,17 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         arrived = time.monotonic()
         owner.requests.append(self.path)
         rule = owner._take(path)
-        kind = rule.kind if rule else None
+        exchange = Exchange(self.command, self.path, arrived, rule.kind if rule else None)
+        owner.exchanges.append(exchange)
         if rule is not None and rule.kind == "fail":
             self._answer_error(rule)
-            owner.exchanges.append(Exchange(self.command, self.path, arrived, kind, rule.status))
+            exchange.status = rule.status
             return
         if rule is not None and rule.kind == "delay":
             time.sleep(rule.seconds)
         status, headers, answer = self._forward(body)
         if rule is not None and rule.kind == "reset_after_commit":
             self._reset()
-            owner.exchanges.append(Exchange(self.command, self.path, arrived, kind, None))
             return
         try:
             self.send_response(status)
@@ -220,9 +221,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(answer)
         except OSError:  # the client gave up (its timeout) before the answer
             self.close_connection = True
-            owner.exchanges.append(Exchange(self.command, self.path, arrived, kind, None))
             return
-        owner.exchanges.append(Exchange(self.command, self.path, arrived, kind, status))
+        exchange.status = status
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 

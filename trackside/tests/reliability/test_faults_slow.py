@@ -1,0 +1,70 @@
+"""A6: a server too slow to answer, then one that trickles its answer.
+
+The fault proxy holds the first ``log-batch`` past the sender's request timeout (15 s,
+``RestTransport``), then sends the retry's answer one byte per 20 s, then lets the next
+retry through. The held request still reaches MLflow after the sender gave up on it, so the
+retry must not duplicate it either.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ..kernel_helpers import create_run
+from .fault_proxy import fault_proxy
+from .kernels import Kernel
+from .plugin import Figures
+from .points import check
+from .workload import expected
+
+pytestmark = [pytest.mark.slow]
+
+LOG_BATCH = "/runs/log-batch"
+REQUEST_TIMEOUT_S = 15.0
+
+COUNTS = """
+import psutil, threading
+me = psutil.Process()
+print(json.dumps({"threads": threading.active_count(),
+                  "sockets": len([c for c in me.net_connections("tcp") if c.raddr])}))
+"""
+
+
+@pytest.mark.reliability("A6")
+def test_slow_answers_time_out_at_the_bound_without_blocking_or_leaking(
+    tracking_backend: Any, start_kernel: Callable[..., Kernel], figures: Figures
+) -> None:
+    run_id = create_run(tracking_backend.url)
+    with fault_proxy(tracking_backend.url) as proxy:
+        kernel = start_kernel(proxy.url, TRACKSIDE_SENDER_IN_FLIGHT="1")
+        kernel.install()
+        kernel.run(f"log_series({run_id!r}, 'x', range(100))")
+        assert kernel.run("print(durable.flush(60))").strip() == "True"
+        before = kernel.json(COUNTS)
+        proxy.delay(LOG_BATCH, seconds=REQUEST_TIMEOUT_S + 5, times=1)
+        proxy.slow_body(LOG_BATCH, seconds=40, times=1)
+        timing = kernel.json(f"print(log_series({run_id!r}, 'x', range(100, 600)))")
+        assert timing["p99_ms"] < 50, timing  # cells are not blocked by the slow server
+        status = kernel.json("import time; time.sleep(3); print(json.dumps(durable.status()))")
+        assert status["backlog"] == 500, status  # what waits is visible
+        assert kernel.run("print(durable.flush(120))").strip() == "True"
+        after = kernel.json(COUNTS)
+        batches = [e for e in proxy.exchanges if e.path.endswith(LOG_BATCH)][1:]
+    waits = [b.at - a.at for a, b in itertools.pairwise(batches)]
+    figures.note(
+        f"retries {', '.join(f'{w:.1f} s' for w in waits)} after the held and the trickled"
+        f" answer; threads {before['threads']} -> {after['threads']},"
+        f" sockets {before['sockets']} -> {after['sockets']}"
+    )
+    assert [b.fault for b in batches[:3]] == ["delay", "slow_body", None], batches
+    # each slow request was abandoned at the timeout (plus a first, short backoff)
+    assert all(REQUEST_TIMEOUT_S - 0.5 <= w < REQUEST_TIMEOUT_S + 5 for w in waits[:2]), waits
+    assert after["threads"] <= before["threads"], (before, after)
+    assert after["sockets"] <= before["sockets"] + 1, (before, after)
+    found = check(tracking_backend.url, expected(run_id, "x", range(600)))
+    figures.points(found.logged, found.in_mlflow, found.lost, found.duplicated)
+    assert found.lost == 0 and found.duplicated == 0, found
