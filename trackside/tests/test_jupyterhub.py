@@ -113,6 +113,16 @@ def test_alices_kernel_logs_as_alice_and_streams_to_her(hub: Hub, alice_run: Ali
     history = metric_history(hub, alice_run.run_id, 50)
     assert sorted(point["step"] for point in history) == list(range(50))
 
+    # Her panel draws the curve from her server's history endpoint (Arrow), as alice.
+    answer = hub.call(
+        hub.users["alice"],
+        "GET",
+        f"user/alice/trackside/api/metrics/history?run_id={alice_run.run_id}&key=loss",
+    )
+    assert answer.status_code == 200, answer.text
+    drawn = pa.ipc.open_stream(pa.py_buffer(answer.content)).read_all()
+    assert sorted(drawn.column("step").to_pylist()) == list(range(50))
+
     run = hub.mlflow.admin("GET", "api/2.0/mlflow/runs/get", params={"run_id": alice_run.run_id})
     assert run.json()["run"]["info"]["user_id"] == "alice"
     # MLflow itself saw alice create the experiment: she manages it, bob has no grant.
@@ -188,6 +198,7 @@ def test_bobs_browser_session_cannot_enter_alices_server(hub: Hub):
     alice, bob = log_in("alice"), log_in("bob")
     lab = alice.get(f"{hub.url}/user/alice/lab", timeout=60)
     assert lab.status_code == 200
+    assert "jupyterlab-trackside" in lab.text  # the panel's extension is in her JupyterLab
     assert hub.users["alice"].mlflow_password not in lab.text  # nor in the page's config
     status = alice.get(f"{hub.url}/user/alice/trackside/api/status", timeout=60)
     assert status.status_code == 200 and status.json()["healthy"], status.text[:500]
