@@ -71,7 +71,8 @@ def test_exact_metric_record_layout(tmp_path: Path) -> None:
     assert body[METRIC_BODY.size :] == b"runk"
 
 
-def test_torn_tail_is_ignored_and_bad_crc_stops(tmp_path: Path) -> None:
+@pytest.mark.reliability("A10")
+def test_torn_tail_is_ignored_and_a_bad_crc_is_skipped(tmp_path: Path) -> None:
     writer = JournalWriter(tmp_path)
     writer.append([Metric("r", "a", float(i), i, i) for i in range(5)])
     writer.close()
@@ -80,15 +81,23 @@ def test_torn_tail_is_ignored_and_bad_crc_stops(tmp_path: Path) -> None:
     # a record cut in the middle (the kernel died inside os.write)
     path.write_bytes(full[:-7])
     assert [e.value for _, e in iter_records(tmp_path)] == [0.0, 1.0, 2.0, 3.0]
-    # a flipped byte in record 3: records 1-2 survive, nothing after a bad CRC is trusted
+    # a flipped byte in record 3: that record is skipped and named, the intact ones after it read
     damaged = bytearray(full)
     record = FRAME.size + METRIC_BODY.size + 2  # every record here has the same size
     damaged[SEGMENT_HEADER.size + 2 * record + FRAME.size + 12] ^= 0xFF
     path.write_bytes(bytes(damaged))
     reader = JournalReader(tmp_path)
     batch = reader.read(final=True)
-    assert [e.value for _, e in batch.records] == [0.0, 1.0]
-    assert batch.corrupt_bytes == 3 * record
+    assert [e.value for _, e in batch.records] == [0.0, 1.0, 3.0, 4.0]
+    assert batch.corrupt_bytes == record
+    assert reader.damaged == [3]
+    # a damaged length field: the reader finds the next intact record by its CRC
+    damaged = bytearray(full)
+    damaged[SEGMENT_HEADER.size + record + 1] ^= 0x40
+    path.write_bytes(bytes(damaged))
+    reader = JournalReader(tmp_path)
+    assert [e.value for _, e in reader.read(final=True).records] == [0.0, 2.0, 3.0, 4.0]
+    assert reader.damaged == [2]
 
 
 def test_live_reader_waits_for_a_partial_record(tmp_path: Path) -> None:

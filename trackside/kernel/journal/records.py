@@ -19,7 +19,8 @@ Segment header: ``b"TSJOURN1"`` + ``<Q first_seq>``. Record (little-endian)::
 
 A record is written with one ``os.write`` on an unbuffered ``O_APPEND`` descriptor, so it is in
 the OS (and survives SIGKILL of the kernel) when the logging call returns. A torn record can only
-be the last one of a segment; readers stop there.
+be the last one of a segment; readers stop there. In a finished segment, a record damaged on disk
+is skipped (the reader resumes at the next record whose CRC holds) and its seq reported.
 """
 
 from __future__ import annotations
@@ -152,6 +153,26 @@ def decode_records(data: bytes, offset: int = 0) -> tuple[list[tuple[int, Entry]
             return records, offset, True
         offset += header + length
     return records, offset, False
+
+
+def next_intact(data: bytes, start: int, after_seq: int) -> int | None:
+    """Offset of the first intact record after ``start`` with a seq above ``after_seq``: where
+    reading resumes after a damaged record (its length field may be damaged too)."""
+    header = FRAME.size
+    for offset in range(start + 1, len(data) - header - JSON_BODY.size + 1):
+        length, crc = FRAME.unpack_from(data, offset)
+        if length < JSON_BODY.size or offset + header + length > len(data):
+            continue
+        body = data[offset + header : offset + header + length]
+        if zlib.crc32(body) != crc:
+            continue
+        try:
+            seq, _ = decode_body(body)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error):
+            continue
+        if seq > after_seq:
+            return offset
+    return None
 
 
 def segment_name(number: int) -> str:
@@ -345,6 +366,8 @@ class JournalReader:
         self.offset = SEGMENT_HEADER.size
         self.last_seq = after_seq
         self.exhausted = False  # ``final`` reads reached the end of the last segment
+        self.damaged: list[int] = []  # seqs of records lost to damaged bytes, for the report
+        self._gap_from: int | None = None  # first seq of damaged bytes not yet placed
         self._fd = -1
 
     def read(self, max_bytes: int = 4 * 1024 * 1024, final: bool = False) -> ReadBatch:
@@ -360,9 +383,20 @@ class JournalReader:
             got, used, bad = decode_records(data)
             for seq, entry in got:
                 if seq > self.last_seq:
+                    if self._gap_from is not None:
+                        self.damaged.extend(range(self._gap_from, seq))
+                        self._gap_from = None
                     records.append((seq, entry))
                     self.last_seq = seq
             self.offset += used
+            if (bad or len(data) < size) and used < len(data) and (later or final):
+                # a complete segment with a damaged record (or length): skip it, keep the rest
+                resume = next_intact(data, used, self.last_seq)
+                if resume is not None:
+                    self._gap_from = self._gap_from or self.last_seq + 1
+                    corrupt += resume - used
+                    self.offset += resume - used
+                    continue
             if len(data) == size and not bad:
                 if used == 0:
                     size *= 2  # one record larger than the read size
@@ -370,10 +404,15 @@ class JournalReader:
                 return ReadBatch(records, finished, corrupt)  # more to read: come back
             if not (later or final):
                 return ReadBatch(records, finished, corrupt)  # live tail: may still grow
-            corrupt += len(data) - used
+            if len(data) > used and not self.exhausted:  # counted once, however often re-read
+                corrupt += len(data) - used
+                self._gap_from = self._gap_from or self.last_seq + 1
             finished.append((self.segment, self.last_seq))
             if not later:
                 self.exhausted = True
+                if self._gap_from is not None:  # a damaged tail: at least that record
+                    self.damaged.append(self._gap_from)
+                    self._gap_from = None
                 return ReadBatch(records, finished, corrupt)
             self._next_segment(later[0])
             if records:

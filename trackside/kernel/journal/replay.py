@@ -49,6 +49,7 @@ class JournalReplay:
     dead_lettered: int = 0
     remaining: int = 0
     corrupt_bytes: int = 0
+    damaged: list[int] = field(default_factory=list)  # seqs of records lost to damaged bytes
     error: str | None = None
     other_server: bool = False  # the server at the URI is not the one the journal belongs to
 
@@ -105,6 +106,10 @@ class ReplayReport:
             )
             if s.corrupt_bytes:
                 line += f", {s.corrupt_bytes} torn bytes skipped"
+            if s.damaged:
+                shown = ", ".join(str(seq) for seq in s.damaged[:10])
+                more = f" and {len(s.damaged) - 10} more" if len(s.damaged) > 10 else ""
+                line += f", damaged record {shown}{more} lost"
             if s.other_server:
                 line = (
                     f"  {s.journal} (pid {s.owner_pid}) -> {s.tracking_uri}: {s.error};"
@@ -205,6 +210,7 @@ def _replay_journal(
             result.sent = backlog.progress.sent
             result.dead_lettered = backlog.progress.dead
             result.corrupt_bytes = backlog.progress.corrupt_bytes
+            result.damaged = list(backlog.reader.damaged)
             if backlog.progress.last_error and not (backlog.reader.exhausted and backlog.idle()):
                 result.error = backlog.progress.last_error
             result.other_server = backlog.foreign is not None
