@@ -50,7 +50,7 @@ async function shot(page: Page, name: string): Promise<void> {
 test.use({ mockUser: false });
 
 test.describe('Trackside run detail and charts', () => {
-  test('shows the charts of a run and its strings as text', async ({
+  test('[C8] shows the charts of a run and its strings as text', async ({
     page
   }) => {
     const dialogs: string[] = [];

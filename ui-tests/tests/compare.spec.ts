@@ -30,7 +30,7 @@ for name, alpha, solver, rmse, acc in [
 test.use({ mockUser: false });
 
 test.describe('Trackside compare view', () => {
-  test('compares 3 runs: table, best values, plots, run data as text', async ({
+  test('[C8] compares 3 runs: table, best values, plots, run data as text', async ({
     page
   }) => {
     const dialogs: string[] = [];

@@ -4,6 +4,7 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /**
@@ -36,13 +37,59 @@ export async function openHealthyPanel(
 }
 
 /**
- * Run a Python snippet the way a user's own script would (`sys.argv[1:]` are
- * the arguments), failing the test if it fails.
+ * The embedded MLflow server's login, as MLflow's client reads it from the
+ * environment ({} when no embedded server runs). Its Jupyter server made it at
+ * random (trackside/server/embedded_auth.py); like a second Jupyter server on
+ * the same folder, read it from the state folder of Galata's root.
+ */
+export function embeddedLogin(): Record<string, string> {
+  const root =
+    process.env.TRACKSIDE_UI_ROOT ??
+    path.resolve(
+      __dirname,
+      '..',
+      '.jupyter-root',
+      process.env.TRACKSIDE_UI_PORT ?? '8888'
+    );
+  const state = path.join(root, '.trackside');
+  try {
+    const { uri } = JSON.parse(
+      fs.readFileSync(path.join(state, 'backend.json'), 'utf8')
+    );
+    const port = new URL(uri).port;
+    const file = path.join(state, 'mlflow-auth', port, 'credentials.json');
+    const { username, password } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return {
+      MLFLOW_TRACKING_USERNAME: username,
+      MLFLOW_TRACKING_PASSWORD: password
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Headers for a request straight to the embedded MLflow server.
+ */
+export function embeddedLoginHeaders(): Record<string, string> {
+  const login = embeddedLogin();
+  if (!login.MLFLOW_TRACKING_USERNAME) {
+    return {};
+  }
+  const pair = `${login.MLFLOW_TRACKING_USERNAME}:${login.MLFLOW_TRACKING_PASSWORD}`;
+  return { Authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+}
+
+/**
+ * Run a Python snippet the way a user's own script in a JupyterLab terminal
+ * would (`sys.argv[1:]` are the arguments, the embedded server's login in the
+ * environment), failing the test if it fails.
  */
 export function runPython(code: string, args: string[]): void {
   execFileSync(python, ['-c', code, ...args], {
     stdio: 'inherit',
-    timeout: 120_000
+    timeout: 120_000,
+    env: { ...process.env, ...embeddedLogin() }
   });
 }
 

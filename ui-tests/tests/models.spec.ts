@@ -7,7 +7,12 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { docShot, openHealthyPanel, runPython } from './helpers';
+import {
+  docShot,
+  embeddedLoginHeaders,
+  openHealthyPanel,
+  runPython
+} from './helpers';
 
 const NOTEBOOK = path.resolve(
   __dirname,
@@ -81,7 +86,7 @@ assert got == sys.argv[4], f"@{sys.argv[3]} is version {got}, not {sys.argv[4]}"
 test.use({ mockUser: false });
 
 test.describe('Trackside Models view', () => {
-  test('lists registered models, writes to the registry, renders text only', async ({
+  test('[C8] lists registered models, writes to the registry, renders text only', async ({
     page
   }) => {
     const dialogs: string[] = [];
@@ -121,7 +126,8 @@ test.describe('Trackside Models view', () => {
     });
     const malformed = "name = 'x";
     const direct = await page.request.get(
-      `${trackingUri}/api/2.0/mlflow/registered-models/search?filter=${encodeURIComponent(malformed)}`
+      `${trackingUri}/api/2.0/mlflow/registered-models/search?filter=${encodeURIComponent(malformed)}`,
+      { headers: embeddedLoginHeaders() }
     );
     expect(direct.status()).toBe(400);
     const { message } = await direct.json();
