@@ -184,7 +184,7 @@ def hub_test_config(folder: Path, admin_token: str) -> tuple[Path, str]:
             c.JupyterHub.load_roles = [
                 {{
                     "name": {ADMIN_SERVICE!r},
-                    "scopes": ["admin:users", "admin:servers", "tokens"],
+                    "scopes": ["tokens"],  # only: the users' tokens, their own rights
                     "services": [{ADMIN_SERVICE!r}],
                 }}
             ]
