@@ -124,7 +124,13 @@ class BackendFactory:
 def fresh_tracking_backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[BackendFactory]:
-    """``fresh_tracking_backend(port=None)`` starts a server with stores of its own."""
+    """``fresh_tracking_backend(port=None)`` starts a server with stores of its own.
+
+    Each call costs a server start (a postgresql one: a new database and artifact prefix on
+    the session's cluster and S3, then ``mlflow server --workers 4``); prefer
+    ``tracking_backend.kill()/restart()`` when sharing is fine. Taking both fixtures runs
+    the test for every pair of kinds.
+    """
     with ExitStack() as stack:
         yield BackendFactory(request.param, request, tmp_path, stack)
 
