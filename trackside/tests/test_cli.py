@@ -7,9 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from trackside.cli import main
 
-from .kernel_helpers import REPO, create_run, history
+from .kernel_helpers import REPO, create_run
+from .reliability.plugin import Figures
+from .reliability.points import Point, compare
+from .reliability.points import history as points_history
 
 
 def _orphan(journal: Path, run_id: str, n: int) -> None:
@@ -42,21 +47,27 @@ def test_sync_with_nothing_to_do(tmp_path: Path, capsys: Any) -> None:
     assert "no orphaned journals" in capsys.readouterr().out
 
 
-def test_sync_replays_an_orphan_exactly_once(tmp_path: Path, real_mlflow: Any) -> None:
-    run_id = create_run(real_mlflow.url)
+@pytest.mark.reliability("A8")
+def test_sync_replays_an_orphan_exactly_once(
+    tmp_path: Path, tracking_backend: Any, figures: Figures
+) -> None:
+    url = tracking_backend.url
+    run_id = create_run(url)
     _orphan(tmp_path, run_id, 1500)
     # the recorded URI is dead: sync fails clearly and keeps everything
     failed = _sync("--journal-dir", str(tmp_path), "--timeout", "3")
     assert failed.returncode == 1
     assert "1501 left" in failed.stdout, failed.stdout
     # a kernel on another server leaves it alone
-    other = _sync("--journal-dir", str(tmp_path), "--tracking-uri", real_mlflow.url)
+    other = _sync("--journal-dir", str(tmp_path), "--tracking-uri", url)
     assert other.returncode == 0 and "1 for other tracking URIs left alone" in other.stdout
-    done = _sync("--journal-dir", str(tmp_path), "--tracking-uri", real_mlflow.url, "--redirect")
+    done = _sync("--journal-dir", str(tmp_path), "--tracking-uri", url, "--redirect")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1501 entries sent, 0 left" in done.stdout
-    stored = history(real_mlflow.url, run_id, "x")
-    assert [(s, t, v) for s, t, v in stored] == [(i, 1000 + i, i + 0.5) for i in range(1500)]
+    logged = [Point(run_id, "x", i, 1000 + i, i + 0.5) for i in range(1500)]
+    found = compare(logged, points_history(url, run_id, "x"))
+    figures.points(found.logged, found.in_mlflow, found.lost, found.duplicated)
+    assert found.lost == 0 and found.duplicated == 0, found
     again = _sync("--journal-dir", str(tmp_path))
     assert again.returncode == 0 and "no orphaned journals" in again.stdout
 

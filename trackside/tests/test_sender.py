@@ -6,11 +6,16 @@ import json
 import math
 from typing import Any
 
+import pytest
+
 from trackside.kernel.journal.batches import Batch, plan
 from trackside.kernel.journal.records import Metric, Param, RunUpdate, Tag
 from trackside.kernel.journal.transport import RestTransport
 
 from .kernel_helpers import create_run, get_run, history
+from .reliability.plugin import Figures
+from .reliability.points import Point, compare
+from .reliability.points import history as points_history
 
 
 def _size(batch: Batch) -> int:
@@ -61,9 +66,10 @@ def test_run_update_goes_after_that_runs_entries() -> None:
     assert len([p for r in b for p in r.params]) == 1
 
 
-def test_resending_a_batch_never_duplicates_points(real_mlflow: Any) -> None:
+@pytest.mark.reliability("A5", "B8")
+def test_resending_a_batch_never_duplicates_points(tracking_backend: Any, figures: Figures) -> None:
     # What MLflow's SQL store does with identical rows (NaN included) sent twice.
-    url = real_mlflow.url
+    url = tracking_backend.url
     run_id = create_run(url)
     batch = Batch(
         run_id,
@@ -78,6 +84,10 @@ def test_resending_a_batch_never_duplicates_points(real_mlflow: Any) -> None:
     transport = RestTransport(url)
     transport.log_batch(batch)
     transport.log_batch(batch)  # e.g. the answer was lost and the sender retried
+    logged = [Point(run_id, m.key, m.step, m.timestamp, m.value) for m in batch.metrics]
+    found = compare(logged, points_history(url, run_id, "x"))
+    figures.points(found.logged, found.in_mlflow, found.lost, found.duplicated)
+    assert found.lost == 0 and found.duplicated == 0, found
     stored = history(url, run_id, "x")
     assert len(stored) == 3
     assert stored[0][2] == 1.5 and math.isnan(stored[1][2])

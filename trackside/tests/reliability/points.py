@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import urllib.parse
 from collections import Counter
 from collections.abc import Hashable, Iterable
@@ -68,6 +69,8 @@ def compare(logged: Iterable[Point], stored: Iterable[Point]) -> Comparison:
 
 def _identity(point: Point) -> Hashable:
     value: Hashable = "nan" if math.isnan(point.value) else float(point.value)
+    if math.isinf(point.value):  # MLflow's SQL stores keep ±inf as ±float max
+        value = math.copysign(sys.float_info.max, point.value)
     return (point.run_id, point.key, int(point.step), int(point.timestamp_ms), value)
 
 

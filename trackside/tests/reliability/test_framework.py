@@ -26,6 +26,10 @@ def test_compare_counts_lost_and_duplicated_as_multisets_with_nan_equal_to_nan()
     stored = [Point("r", "x", 0, 10, NAN), Point("r", "x", 0, 10, NAN), Point("r", "x", 1, 11, 0.5)]
     result = compare(logged, stored)
     assert (result.logged, result.in_mlflow, result.lost, result.duplicated) == (3, 3, 1, 1)
+    # infinity comes back from MLflow's SQL stores as the largest float
+    assert compare(
+        [Point("r", "x", 0, 1, math.inf)], [Point("r", "x", 0, 1, 1.7976931348623157e308)]
+    ).exact
     # a value, step, timestamp, key or run that differs is both lost and an extra point
     for changed in (
         Point("r", "x", 1, 11, 0.25),
