@@ -48,9 +48,11 @@ class Cell:
     duplicated: int = 0
     counted: bool = False
     recovery_s: float | None = None
+    notes: list[str] = field(default_factory=list)
 
     def add(self, result: Result) -> None:
         self.outcomes.append(result.outcome)
+        self.notes.extend(str(note) for note in (result.figures or {}).get("notes", []))
         self.independent = self.independent or result.backend == ANY
         found = result.figures or {}
         if found.get("counted"):
@@ -167,6 +169,11 @@ def render(table: dict[str, dict[str, Cell]], tests: dict[str, list[str]]) -> st
             f"| {row} | {_cell(title)} — {_cell(criterion)} | {verdicts[0]} | {verdicts[1]} "
             f"| {figures[0]} | {figures[1]} | {recovery or '—'} | {names} |"
         )
+    lines += ["", "## What the tests noted", ""]
+    for row, cells in table.items():
+        for backend, cell in cells.items():
+            for note in dict.fromkeys(cell.notes):  # a backend-independent note once per column
+                lines.append(f"- {row}, {BACKENDS[backend]}: {note}")
     lines.append("")
     return "\n".join(lines)
 
