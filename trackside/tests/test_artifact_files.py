@@ -160,6 +160,7 @@ async def test_files_come_with_an_allow_listed_type_or_as_attachments(
     assert int(response.headers["X-Trackside-File-Size"]) == len(response.body)
 
 
+@pytest.mark.reliability("B9")
 async def test_bytes_arrive_unchanged(jp_fetch, run_files):
     response = await get(jp_fetch, "file", run_id=run_files, path="notes.txt")
     assert response.body == "hello é\n".encode()
@@ -179,6 +180,7 @@ async def test_download_is_an_attachment_even_for_text(jp_fetch, run_files):
 # -- size cap and ranges --------------------------------------------------------------------------
 
 
+@pytest.mark.reliability("B9")
 async def test_a_file_over_the_preview_limit_is_413_naming_its_size(jp_fetch, run_files):
     response = await get(jp_fetch, "file", run_id=run_files, path="big.txt")
     code, error_code, message = error_of(response)
@@ -188,6 +190,7 @@ async def test_a_file_over_the_preview_limit_is_413_naming_its_size(jp_fetch, ru
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.reliability("B9")
 async def test_download_of_a_large_file_is_streamed_whole(jp_fetch, run_files, monkeypatch):
     # Small chunks: the download takes several Range requests to MLflow, reassembled here.
     monkeypatch.setattr(artifact_files, "CHUNK_BYTES", 3000)

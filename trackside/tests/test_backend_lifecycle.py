@@ -63,6 +63,7 @@ def wait_until_gone(pgid: int, timeout: float = 15.0) -> list[int]:
     return left
 
 
+@pytest.mark.reliability("A17")
 async def test_embedded_server_starts_logs_to_root_and_stops_without_orphans(backend_root):
     manager = BackendManager(options(backend_root))
     assert manager.mode is Mode.EMBEDDED
@@ -91,6 +92,7 @@ async def test_embedded_server_starts_logs_to_root_and_stops_without_orphans(bac
     assert not manager.pidfile.exists()
 
 
+@pytest.mark.reliability("A17")
 async def test_restarts_after_kill_9(backend_root):
     manager = BackendManager(options(backend_root))
     manager.start()
@@ -109,6 +111,7 @@ async def test_restarts_after_kill_9(backend_root):
         await manager.stop()
 
 
+@pytest.mark.reliability("A17")
 async def test_crash_loop_is_capped_with_a_clear_message(backend_root):
     manager = BackendManager(options(backend_root, max_restarts=2, backoff_base=0.05))
     # Something takes the port after it was chosen: every start fails to bind and exits.
@@ -204,6 +207,7 @@ def test_default_port_is_5000():
     assert Trackside.port.default_value == 5000
 
 
+@pytest.mark.reliability("A17")
 async def test_port_taken_by_something_else_moves_to_a_free_port(backend_root):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
@@ -220,6 +224,7 @@ async def test_port_taken_by_something_else_moves_to_a_free_port(backend_root):
             await manager.stop()
 
 
+@pytest.mark.reliability("A17")
 async def test_stale_server_of_a_dead_jupyter_server_is_cleaned(tmp_path, backend_root):
     # An mlflow server whose owner is gone, as a killed Jupyter server would leave it.
     dead_owner = subprocess.Popen([sys.executable, "-c", "pass"])

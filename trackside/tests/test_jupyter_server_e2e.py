@@ -50,6 +50,7 @@ def root(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.reliability("A17")
 def test_kernels_log_to_the_embedded_backend_and_sigkill_leaves_no_orphan(root):
     backend_port = free_port("127.0.0.1")
     with jupyter_server(root, backend_port) as server:

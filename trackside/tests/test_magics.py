@@ -248,6 +248,7 @@ def test_continue_a_run_with_run_id(kernel: Kernel, client):
     assert len(runs_in(client, experiment)) == 1
 
 
+@pytest.mark.reliability("B5")
 def test_rerun_with_changed_param_value_keeps_the_first_and_says_so(kernel: Kernel, client):
     experiment = unique("changed")
     first = kernel.run(f"%%mlflow -e {experiment}\nlr = 0.1\n")

@@ -251,6 +251,7 @@ def test_a_run_streams_its_output_links_its_run_and_finishes(lab, client, root):
     assert status == 200 and again["output"] == text and again["done"] is True
 
 
+@pytest.mark.reliability("B9")
 def test_bad_projects_and_values_are_refused_and_nothing_starts(lab, client):
     _, before = api(lab, "GET", "executions")
     runs_before = all_runs(client)

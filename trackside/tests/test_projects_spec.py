@@ -54,6 +54,7 @@ def test_the_shared_cases_cover_what_the_issue_asks():
 
 
 @pytest.mark.parametrize("case", SPEC_CASES, ids=[case["name"] for case in SPEC_CASES])
+@pytest.mark.reliability("B9")
 def test_spec_case(case):
     if case["ok"]:
         spec = _spec(case["text"])
@@ -127,6 +128,7 @@ def test_check_parameters_fills_defaults_and_keeps_strings():
     assert check_parameters(ENTRY, {"alpha": "1e3", "note": NASTY})["note"] == NASTY
 
 
+@pytest.mark.reliability("B9")
 def test_check_parameters_lists_every_bad_parameter():
     with pytest.raises(ProjectError) as caught:
         check_parameters(ENTRY, {"n": "3.0", "beta": "1"})

@@ -312,6 +312,7 @@ async def test_mlflow_refusals_come_back_with_their_status(jp_fetch):
         ),
     ],
 )
+@pytest.mark.reliability("B9")
 async def test_invalid_writes_are_refused_with_mlflows_messages(
     jp_fetch, client, operation, body, message
 ):

@@ -178,6 +178,7 @@ def test_serving_the_same_version_again_returns_the_served_entry(lab, registered
         assert answer["served"]["state"] == "ready"
 
 
+@pytest.mark.reliability("B9")
 def test_a_payload_that_breaks_the_signature_gets_mlflows_schema_error(lab, registered, served):
     path = f"serving/{served['id']}/predict"
     renamed = registered.example.rename(columns={"petal_width": "petal_girth"})
@@ -197,6 +198,7 @@ def test_a_payload_that_breaks_the_signature_gets_mlflows_schema_error(lab, regi
         assert words in answer["error"]["message"] and detail in answer["error"]["message"]
 
 
+@pytest.mark.reliability("B9")
 def test_predict_refuses_bodies_that_are_not_one_json_object_within_the_cap(lab, served):
     path = f"serving/{served['id']}/predict"
     _, before = api(lab, "GET", f"serving/{served['id']}")

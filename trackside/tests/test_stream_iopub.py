@@ -123,6 +123,7 @@ async def test_the_limiter_is_live_here(jp_fetch, jp_ws_fetch):
     assert "IOPub message rate exceeded" in text
 
 
+@pytest.mark.reliability("A15")
 async def test_no_iopub_rate_limit_at_100k_points_per_second(jp_fetch, jp_ws_fetch):
     seen = await stream_in_kernel(
         jp_fetch,
