@@ -81,6 +81,9 @@ def backend_of(item: pytest.Item) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "reliability(*rows): covers rows of the reliability checklist"
+    )
     config.stash[_entries_key] = []
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ..kernel_helpers import REPO
 from ..servers import recording_peer
 from . import report
 from .fault_proxy import fault_proxy
@@ -152,3 +156,46 @@ def test_proxy_delays_past_a_client_timeout() -> None:
             urllib.request.urlopen(proxy.url + "/health", timeout=0.5)
         with urllib.request.urlopen(proxy.url + "/health", timeout=5) as ok:
             assert ok.status == 200
+
+
+PLUGIN_TESTS = """
+import pytest
+
+@pytest.mark.reliability("A1", "A7")
+@pytest.mark.parametrize("tracking_backend", ["sqlite", "postgresql"])
+def test_row(tracking_backend, figures):
+    figures.points(3, 2, 1, 0)
+    figures.recovered_in(1.5)
+    figures.note("seen")
+    assert tracking_backend == "sqlite"
+
+@pytest.mark.reliability("B6")
+def test_skipped(figures):
+    pytest.skip("not here")
+
+def test_unmarked():
+    pass
+"""
+
+
+def test_plugin_writes_one_entry_per_marked_test_and_backend(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_rows.py").write_text(PLUGIN_TESTS)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "trackside.tests.reliability.plugin",
+         "-p", "no:cacheprovider", "test_rows.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr  # test_row[postgresql] fails
+    entries = json.loads((tmp_path / ".reliability" / "pytest.json").read_text())["tests"]
+    found = {(e["nodeid"], e["backend"], e["outcome"]) for e in entries}
+    assert found == {
+        ("test_rows.py::test_row[sqlite]", "sqlite", "passed"),
+        ("test_rows.py::test_row[postgresql]", "postgresql", "failed"),
+        ("test_rows.py::test_skipped", "any", "skipped"),
+    }
+    row = next(e for e in entries if e["backend"] == "sqlite")
+    assert row["rows"] == ["A1", "A7"]
+    assert row["figures"]["lost"] == 1 and row["figures"]["recovery_s"] == 1.5
+    assert row["figures"]["notes"] == ["seen"]
