@@ -143,7 +143,11 @@ def test_foreign_origins_and_hosts_are_refused_by_the_embedded_server(embedded, 
 
 
 @pytest.mark.reliability("C12")
-def test_a_local_process_without_the_credentials_is_refused(embedded):
+def test_a_local_process_without_the_credentials_is_refused(embedded, figures):
+    figures.note(
+        "the embedded (SQLite) server only; a team server's logins are MLflow's own "
+        "(README: Team set-up)"
+    )
     assert embedded.send("GET", SEARCH, {}).status == 401
     wrong = base64.b64encode(f"{embedded.username}:not-the-password".encode()).decode()
     assert embedded.send("GET", SEARCH, {"Authorization": "Basic " + wrong}).status == 401
