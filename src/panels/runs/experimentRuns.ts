@@ -227,6 +227,9 @@ export class ExperimentRuns implements IDisposable {
         firstPage: RunsLoader.PAGE,
         pages: 1
       });
+      // Runs started since the first page shift the pages: a run seen
+      // again is dropped here (a run deleted meanwhile may shift one out of
+      // sight until the next collapse, filter or sort).
       const known = new Set(runs.map(run => run.info.run_id));
       nextToken = page.nextPageToken ?? null;
       next = this._loadedState({
