@@ -1,14 +1,17 @@
 """The 1,000,000-point drain on the PostgreSQL team server (issue 12, point 4).
 
-    .venv/bin/python bench/drain_postgres.py [--points 1000000] [--in-flight 4] [--json out.json]
+    .venv/bin/python bench/drain_postgres.py [--points 1000000] [--in-flight 4] [--repeat 1]
+                                             [--json out.json]
 
 Starts a throw-away PostgreSQL cluster, moto's S3 and ``mlflow server --workers 4`` on them
 (``trackside/tests/team_backend.py``), then, for the sender with 1 request in flight and with
 ``--in-flight`` requests (``TRACKSIDE_SENDER_IN_FLIGHT``), each in a fresh tracked kernel
 (``%load_ext trackside``): ``mlflow.log_metric`` in a tight loop ``--points`` times, then the
 time from the end of the loop until MLflow acknowledged every point (``durable.flush``), and
-the exact number of metric rows PostgreSQL holds for the run. A benchmark: it measures and
-prints, the target (drain ≤ 60 s, in-flight N faster than 1) is read off the figures.
+the exact number of metric rows PostgreSQL holds for the run. With ``--repeat`` the two modes
+alternate (N, 1, 1, N, N, 1 ...) so that a change in the machine's load hits both; each mode
+records the load average around it. A benchmark: it measures and prints, the target (drain
+≤ 60 s, in-flight N faster than 1) is read off the figures.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -51,6 +55,7 @@ print(json.dumps({{"run_id": run.info.run_id, "loop_s": t1 - t0, "drain_s": t2 -
 
 
 def one_mode(url: str, root: Path, points: int, in_flight: int, cluster: Any) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     kernel = TrackedKernel(
         url, root / f"journal-{in_flight}", TRACKSIDE_SENDER_IN_FLIGHT=str(in_flight)
     )
@@ -60,6 +65,7 @@ def one_mode(url: str, root: Path, points: int, in_flight: int, cluster: Any) ->
     finally:
         kernel.stop()
     figures["in_flight"] = in_flight
+    figures["load_1min_before_after"] = [load_before, os.getloadavg()[0]]
     figures["rows_in_postgres"] = metric_rows(cluster, figures["run_id"])
     figures["exact"] = figures["rows_in_postgres"] == points
     return figures
@@ -70,6 +76,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--in-flight", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     results: dict[str, Any] = {
@@ -86,19 +93,23 @@ def main() -> None:
             moto_s3(root / "s3") as s3,
             team_mlflow_server(root / "mlflow", cluster, s3, workers=args.workers) as server,
         ):
-            # N first, then 1: a warmer database would favour the second
-            for in_flight in (args.in_flight, 1):
-                figures = one_mode(server.url, root, args.points, in_flight, cluster)
-                print(json.dumps(figures), flush=True)
-                results["modes"].append(figures)
+            # N first, then 1 (a warmer database would favour the second), then the other way
+            for round_ in range(args.repeat):
+                order = (args.in_flight, 1) if round_ % 2 == 0 else (1, args.in_flight)
+                for in_flight in order:
+                    figures = one_mode(server.url, root, args.points, in_flight, cluster)
+                    print(json.dumps(figures), flush=True)
+                    results["modes"].append(figures)
     results["load_average_after"] = os.getloadavg()
-    many, one = results["modes"]
-    results["drain_ratio_1_over_n"] = one["drain_s"] / many["drain_s"] if many["drain_s"] else None
+    many = statistics.median(m["drain_s"] for m in results["modes"] if m["in_flight"] != 1)
+    one = statistics.median(m["drain_s"] for m in results["modes"] if m["in_flight"] == 1)
+    results["drain_median_n_s"], results["drain_median_1_s"] = many, one
+    results["drain_ratio_1_over_n"] = one / many if many else None
+    exact = all(m["exact"] for m in results["modes"])
     print(
-        f"{args.points:,} points, PostgreSQL + {args.workers} workers:"
-        f" drain {many['drain_s']:.1f} s with {args.in_flight} in flight,"
-        f" {one['drain_s']:.1f} s with 1 ({results['drain_ratio_1_over_n']:.2f}x);"
-        f" exact: {many['exact']} / {one['exact']}"
+        f"{args.points:,} points, PostgreSQL + {args.workers} workers, {args.repeat} round(s):"
+        f" drain (median) {many:.1f} s with {args.in_flight} in flight, {one:.1f} s with 1"
+        f" ({results['drain_ratio_1_over_n']:.2f}x); every run exact: {exact}"
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
