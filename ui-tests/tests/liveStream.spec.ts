@@ -196,7 +196,7 @@ test.describe('Live metric stream', () => {
       .toEqual(Array.from({ length: 250 }, (_, i) => i));
   });
 
-  test('after a kernel restart mid-stream the chart recovers', async ({
+  test('[A16] after a kernel restart mid-stream the chart recovers', async ({
     page
   }) => {
     const run = uniqueName('restart-run');
@@ -263,7 +263,7 @@ test.describe('Live metric stream', () => {
       .toEqual(after);
   });
 
-  test('after a page reload mid-stream the chart keeps streaming', async ({
+  test('[A16] after a page reload mid-stream the chart keeps streaming', async ({
     page,
     tmpPath
   }) => {

@@ -102,7 +102,7 @@ def _suites(suites: Iterable[dict[str, Any]], titles: list[str]) -> Iterator[Res
             file = str(spec.get("file", suite.get("file", "")))
             for test in spec.get("tests", []) or [{}]:
                 yield Result(
-                    test=f"ui-tests/tests/{file} > {spec.get('title', '')}",
+                    test=f"ui-tests/{file} > {spec.get('title', '')}",
                     rows=rows,
                     backend=ANY,
                     outcome=_galata_outcome(test),

@@ -56,7 +56,8 @@ def _entry(
 
 
 def _galata(title: str, status: str) -> dict[str, object]:
-    spec = {"title": title, "file": "security.spec.ts", "tests": [{"status": status}]}
+    # Playwright names files relative to ui-tests/ (its config folder).
+    spec = {"title": title, "file": "tests/security.spec.ts", "tests": [{"status": status}]}
     return {"suites": [{"title": "security.spec.ts", "specs": [spec], "suites": []}]}
 
 
@@ -108,7 +109,9 @@ def test_report_reads_galata_rows_from_titles_as_backend_independent(tmp_path: P
     assert (
         _run_report(tmp_path, entries, _galata("[C8] stored script shown as text", "expected")) == 0
     )
-    assert "pass (backend-independent)" in (tmp_path / "out.md").read_text()
+    text = (tmp_path / "out.md").read_text()
+    assert "pass (backend-independent)" in text
+    assert "`ui-tests/tests/security.spec.ts > [C8] stored script shown as text`" in text
     failing = _galata("[C8] stored script shown as text", "unexpected")
     assert _run_report(tmp_path, entries, failing) == 1
 
