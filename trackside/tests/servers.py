@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -16,6 +17,11 @@ from pathlib import Path
 
 from trackside.server.probe import free_port
 from trackside.server.process_group import stop_group
+
+#: MLflow's job runner (GenAI scorers and trace jobs, never tracking) starts a runner and
+#: seven huey consumers beside every ``mlflow server``: eight Python processes importing
+#: MLflow on two cores, which slows every test server's start-up for nothing.
+WITHOUT_JOB_RUNNER = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
 @dataclass
@@ -51,7 +57,12 @@ def mlflow_server(root: Path, port: int | None = None) -> Iterator[MlflowServer]
     ]  # fmt: skip
     log = open(root / "server.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(
-        command, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=root,
+        env={**WITHOUT_JOB_RUNNER, **os.environ},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -27,7 +27,7 @@ import psutil
 from trackside.server.probe import free_port, port_is_free
 from trackside.server.process_group import group_members, stop_group
 
-from .servers import MlflowServer, wait_healthy
+from .servers import WITHOUT_JOB_RUNNER, MlflowServer, wait_healthy
 
 HOST = "127.0.0.1"
 POSTGRES_USER = "postgres"
@@ -348,8 +348,7 @@ def team_mlflow_server(
     process = subprocess.Popen(
         command,
         cwd=root,
-        # MLflow's job runner (GenAI jobs, not tracking) would add two more Python processes.
-        env={"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **os.environ, **s3.server_env()},
+        env={**WITHOUT_JOB_RUNNER, **os.environ, **s3.server_env()},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

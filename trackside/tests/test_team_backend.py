@@ -99,6 +99,16 @@ def test_backend_stores_and_returns_a_run(tracking_backend, request, tmp_path):
     )
 
 
+def test_test_servers_start_without_mlflows_job_runner(tracking_backend):
+    """Its runner and seven huey consumers slowed every test server's start for nothing."""
+    assert tracking_backend.server is not None
+    commands = [
+        " ".join(proc.cmdline()) for proc in group_members(tracking_backend.server.process.pid)
+    ]
+    assert any("uvicorn" in command for command in commands), commands
+    assert not [c for c in commands if "jobs._job_runner" in c or "huey" in c], commands
+
+
 def test_kill_then_restart_keeps_the_data(tracking_backend, tmp_path):
     run_id = log_a_run(tracking_backend.url, tmp_path)
     assert tracking_backend.server is not None
