@@ -8,6 +8,7 @@ backend's files therefore live in the root's hidden ``.trackside/`` folder.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import urllib.error
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from mlflow import MlflowClient
 
+from trackside.server.embedded_auth import auth_dir, load_credentials
 from trackside.server.probe import free_port
 
 from .jupyter_process import jupyter_server
@@ -40,6 +42,12 @@ def test_root_listing_never_fails_while_the_backend_writes(tmp_path: Path):
         (root / f"notes-{index}.txt").write_text("hello\n")
     with jupyter_server(root, free_port("127.0.0.1")) as server:
         status = server.wait_ready()
+        # The embedded server wants its login, as a user's script in a terminal gets it
+        # (os.environ is restored after each test).
+        port = int(status["tracking_uri"].rsplit(":", 1)[1])
+        credentials = load_credentials(auth_dir(root / ".trackside", port))
+        assert credentials is not None
+        os.environ.update(credentials.client_environment())
         stop, written = threading.Event(), []
         writer = threading.Thread(
             target=log_until, args=(stop, status["tracking_uri"], written), daemon=True

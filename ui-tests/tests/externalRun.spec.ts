@@ -13,7 +13,13 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { openHealthyPanel, pointCount, python, runPython } from './helpers';
+import {
+  embeddedLogin,
+  openHealthyPanel,
+  pointCount,
+  python,
+  runPython
+} from './helpers';
 
 const EXPERIMENT = 'external-experiment';
 const RUN_NAME = 'outside-run';
@@ -92,7 +98,10 @@ test.describe('A run logged outside the kernels', () => {
     const proc = spawn(
       python,
       ['-c', LOG_SLOWLY, trackingUri, EXPERIMENT, RUN_NAME, flag, `${STEPS}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] }
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...embeddedLogin() }
+      }
     );
     child = proc;
     proc.stdout?.on('data', chunk => (output += String(chunk)));

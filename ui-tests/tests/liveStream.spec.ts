@@ -12,6 +12,7 @@ import {
   cellRunning,
   currentKernelId,
   docShot,
+  embeddedLogin,
   openHealthyPanel,
   reloadLab,
   python,
@@ -143,7 +144,11 @@ function mlflowSteps(trackingUri: string, experiment: string, run: string) {
       experiment,
       run
     ],
-    { encoding: 'utf-8', timeout: 60_000 }
+    {
+      encoding: 'utf-8',
+      timeout: 60_000,
+      env: { ...process.env, ...embeddedLogin() }
+    }
   );
   return JSON.parse(output) as number[];
 }
