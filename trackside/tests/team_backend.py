@@ -9,7 +9,6 @@ interpreter ends before a context manager could.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import signal
@@ -25,14 +24,21 @@ from pathlib import Path
 import psutil
 
 from trackside.server.probe import free_port, port_is_free
-from trackside.server.process_group import group_members, stop_group
+from trackside.server.process_group import group_members
+from trackside.server.supervised import log_tail
 
-from .servers import WITHOUT_JOB_RUNNER, MlflowServer, wait_healthy
+from .servers import (
+    HOST,
+    START_TIMEOUT,
+    LoggedProcess,
+    MlflowServer,
+    owing,
+    serve_mlflow,
+    spawn_logged,
+)
 
-HOST = "127.0.0.1"
 POSTGRES_USER = "postgres"
 POSTGRES_BINARIES = Path("/usr/lib/postgresql")
-START_TIMEOUT = 120.0
 # Credentials moto accepts and nothing else does; the server and the tests use the same.
 DUMMY_AWS = {
     "AWS_ACCESS_KEY_ID": "trackside-test",
@@ -40,33 +46,6 @@ DUMMY_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-
-# Clean-ups still owed, run at interpreter exit if a context manager never got to run them.
-_owed: dict[int, Callable[[], None]] = {}
-_owner = os.getpid()
-
-
-def _run_owed() -> None:
-    if os.getpid() != _owner:
-        return  # a forked child exiting must not stop its parent's servers
-    for cleanup in list(_owed.values()):
-        with suppress(Exception):  # the last resort tries every clean-up
-            cleanup()
-
-
-atexit.register(_run_owed)
-
-
-@contextmanager
-def _owing(cleanup: Callable[[], None]) -> Iterator[None]:
-    """Run ``cleanup`` when the block ends, or at interpreter exit if it never does."""
-    key = id(cleanup)
-    _owed[key] = cleanup
-    try:
-        yield
-    finally:
-        _owed.pop(key, None)
-        cleanup()
 
 
 class PostgresMissing(RuntimeError):
@@ -88,13 +67,6 @@ def postgres_bin() -> Path:
             "which installs Debian's postgresql package, or `apt-get install postgresql`"
         )
     return found[-1].parent
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 @dataclass
@@ -151,7 +123,7 @@ def _run(command: Sequence[str], what: str, log: Path | None = None) -> None:
     if result.returncode != 0:
         detail = (result.stdout + result.stderr).strip()
         if log is not None:
-            detail += "\n" + _tail(log)
+            detail += "\n" + log_tail(log, 30)
         raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{detail}")
 
 
@@ -201,7 +173,7 @@ def postgres_cluster(root: Path, database: str = "mlflow") -> Iterator[PostgresC
             shutil.copyfile(log, root / "postgres.log")
         shutil.rmtree(folder, ignore_errors=True)
 
-    with _owing(stop):
+    with owing(stop):
         initdb = [
             str(bin_dir / "initdb"), "-D", str(data_dir), "-U", POSTGRES_USER,
             "--auth=trust", "--encoding=UTF8", "--locale=C",
@@ -219,7 +191,9 @@ def postgres_cluster(root: Path, database: str = "mlflow") -> Iterator[PostgresC
         )
         postmaster = _postmaster_pid(data_dir)
         if postmaster is None:
-            raise RuntimeError(f"PostgreSQL started but wrote no postmaster.pid:\n{_tail(log)}")
+            raise RuntimeError(
+                f"PostgreSQL started but wrote no postmaster.pid:\n{log_tail(log, 30)}"
+            )
         cluster = PostgresCluster(port=port, data_dir=data_dir, log=log, postmaster_pid=postmaster)
         cluster.create_database(database)
         yield cluster
@@ -278,37 +252,24 @@ class MotoS3:
 @contextmanager
 def moto_s3(root: Path, bucket: str = "mlflow") -> Iterator[MotoS3]:
     """moto's S3 server on a free port, in its own process group, with an empty ``bucket``."""
-    root.mkdir(parents=True, exist_ok=True)
     port = free_port(HOST)
-    log_path = root / "moto.log"
-    log = open(log_path, "ab")  # noqa: SIM115 — closed by stop()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def stop() -> None:
-        stop_group(process.pid, grace=5)
-        process.wait(timeout=10)
-        log.close()
-
-    with _owing(stop):
-        s3 = MotoS3(endpoint_url=f"http://{HOST}:{port}", bucket=bucket, process=process)
-        _create_bucket(s3, log_path)
+    command = [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)]
+    with spawn_logged(command, root, "moto.log") as running:
+        s3 = MotoS3(endpoint_url=f"http://{HOST}:{port}", bucket=bucket, process=running.process)
+        _create_bucket(s3, running)
         yield s3
 
 
-def _create_bucket(s3: MotoS3, log: Path) -> None:
+def _create_bucket(s3: MotoS3, running: LoggedProcess) -> None:
     from botocore.exceptions import EndpointConnectionError
 
     deadline = time.monotonic() + START_TIMEOUT
     client = s3.client()
     while True:
         if s3.process.poll() is not None:
-            raise RuntimeError(f"moto's server exited with {s3.process.returncode}:\n{_tail(log)}")
+            raise RuntimeError(
+                f"moto's server exited with {s3.process.returncode}:\n{running.tail()}"
+            )
         try:
             client.create_bucket(Bucket=s3.bucket)
             return
@@ -318,7 +279,6 @@ def _create_bucket(s3: MotoS3, log: Path) -> None:
             time.sleep(0.2)
 
 
-@contextmanager
 def team_mlflow_server(
     root: Path,
     cluster: PostgresCluster,
@@ -329,55 +289,19 @@ def team_mlflow_server(
     *,
     database: str = "mlflow",
     prefix: str = "mlartifacts",
-) -> Iterator[MlflowServer]:
+) -> AbstractContextManager[MlflowServer]:
     """``mlflow server`` on ``cluster``'s ``database``, artifacts in ``s3`` under ``prefix``."""
-    port = port or free_port(HOST)
-    root.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", cluster.uri(database),
-        "--artifacts-destination", f"s3://{s3.bucket}/{prefix}",
-        "--host", HOST, "--port", str(port), "--workers", str(workers),
+    return serve_mlflow(
+        root,
+        port or free_port(HOST),
+        cluster.uri(database),
+        f"s3://{s3.bucket}/{prefix}",
+        workers=workers,
         # uvicorn kills a worker that does not answer its ping within 5 s and starts another;
         # on a loaded 2-core runner, 4 workers importing MLflow at once take longer than that.
-        "--uvicorn-opts", "--timeout-worker-healthcheck 60",
-        *extra_args,
-    ]  # fmt: skip
-    log_path = root / "server.log"
-    log = open(log_path, "ab")  # noqa: SIM115 — closed by stop()
-    process = subprocess.Popen(
-        command,
-        cwd=root,
-        env={**WITHOUT_JOB_RUNNER, **os.environ, **s3.server_env()},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        extra_args=["--uvicorn-opts", "--timeout-worker-healthcheck 60", *extra_args],
+        env=s3.server_env(),
     )
-
-    def stop() -> None:
-        stop_group(process.pid, grace=5)
-        process.wait(timeout=10)
-        log.close()
-
-    url = f"http://{HOST}:{port}"
-    with _owing(stop):
-        _wait_up(url, process, log_path)
-        yield MlflowServer(url=url, root=root, process=process)
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait until ``url`` is healthy; fail at once, with the log, if the server exits."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            wait_healthy(url, timeout=1.0)
-            return
-        except TimeoutError:
-            if time.monotonic() > deadline:
-                message = f"no MLflow server became healthy at {url}:\n{_tail(log)}"
-                raise TimeoutError(message) from None
 
 
 ServerStarter = Callable[[int], AbstractContextManager[MlflowServer]]
@@ -402,7 +326,7 @@ class TrackingBackend:
         """Start the server with ``start(port)``; stop it when the block ends."""
         port = port or free_port(HOST)
         backend = cls(name=name, url=f"http://{HOST}:{port}", port=port, start=start)
-        with _owing(backend._stop):
+        with owing(backend._stop):
             backend.restart()
             yield backend
 
