@@ -40,7 +40,7 @@ from mlflow.protos.databricks_pb2 import ErrorCode
 from mlflow.tracking.fluent import get_active_model_id
 from mlflow.utils.validation import PARAM_VALIDATION_MSG
 
-from .. import mlflow_hook
+from .. import fast_path, mlflow_hook
 from .dead_letters import DeadLetters
 from .records import (
     Entry,
@@ -148,6 +148,7 @@ class DurableLogging:
                 self._sender.start()
             mlflow_hook.acquire()
             mlflow_hook.set_sink(self)
+            fast_path.install()
             _active = self
             self._installed = True
             atexit.register(self._at_exit)
@@ -160,6 +161,7 @@ class DurableLogging:
                 return self.backlog() == 0
             ok = self.flush(self.flush_timeout if timeout is None else timeout)
             with _active_lock:
+                fast_path.uninstall()
                 mlflow_hook.set_sink(None)
                 mlflow_hook.release()
                 if _active is self:

@@ -88,18 +88,25 @@ class JournalWriteError(OSError):
     """The journal could not take a record (disk full, file too large, I/O error)."""
 
 
+# (run id, key) -> (len of run id, len of key, run id + key), UTF-8: a loop logs the same few
+# metric names of one run again and again.
+_names: dict[tuple[str, str], tuple[int, int, bytes]] = {}
+_NAMES_MAX = 4096
+
+
 def encode(seq: int, entry: Entry) -> bytes:
     """One framed record."""
     if type(entry) is Metric and entry.model_id is None and entry.dataset_name is None:
-        run = entry.run_id.encode()
-        key = entry.key.encode()
-        body = (
-            METRIC_BODY.pack(
-                seq, KIND_METRIC, entry.value, entry.timestamp, entry.step, len(run), len(key)
-            )
-            + run
-            + key
-        )
+        run_id, key, value, timestamp, step, _, _, _ = entry
+        names = _names.get((run_id, key))
+        if names is None:
+            run, name = run_id.encode(), key.encode()
+            names = (len(run), len(name), run + name)
+            if len(_names) >= _NAMES_MAX:
+                _names.clear()
+            _names[run_id, key] = names
+        body = METRIC_BODY.pack(seq, KIND_METRIC, value, timestamp, step, names[0], names[1])
+        body += names[2]
     else:
         body = JSON_BODY.pack(seq, KIND_JSON) + _to_json(entry)
     return FRAME.pack(len(body), zlib.crc32(body)) + body
