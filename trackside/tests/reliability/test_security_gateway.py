@@ -17,6 +17,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.websocket import WebSocketError, websocket_connect
 
+from ..peer_fixtures import AgainstRecordingPeer, trackside_config
 from ..servers import RecordingPeer, recording_peer
 
 XSRF = "trackside-test-xsrf"
@@ -25,23 +26,9 @@ TAG = '"><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def peer() -> Iterator[RecordingPeer]:
-    with recording_peer() as running:
-        yield running
-
-
-@pytest.fixture
 def elsewhere() -> Iterator[RecordingPeer]:
     with recording_peer() as running:
         yield running
-
-
-@pytest.fixture
-def jp_server_config(peer: RecordingPeer):
-    return {
-        "ServerApp": {"jpserver_extensions": {"trackside": True}},
-        "Trackside": {"tracking_uri": peer.url},
-    }
 
 
 async def fetch(http_server_client, url: str, **kwargs) -> HTTPResponse:
@@ -84,16 +71,10 @@ ROUTES = [
 ]
 
 
-class TestNoUnauthenticatedAccess:
+class TestNoUnauthenticatedAccess(AgainstRecordingPeer):
     @pytest.fixture
     def jp_server_config(self, peer: RecordingPeer):
-        return {
-            "ServerApp": {
-                "jpserver_extensions": {"trackside": True},
-                "allow_unauthenticated_access": False,
-            },
-            "Trackside": {"tracking_uri": peer.url},
-        }
+        return trackside_config(peer.url, allow_unauthenticated_access=False)
 
     @pytest.mark.reliability("C1")
     async def test_every_route_without_token_or_cookie_is_403(
@@ -118,32 +99,37 @@ class TestNoUnauthenticatedAccess:
 # -- C2: what a cross-site page can send with the user's cookie --------------------------------
 
 
-@pytest.mark.reliability("C2")
-async def test_cookie_posts_need_xsrf_and_the_jupyter_origin(
-    peer, http_server_client, jp_base_url, jp_serverapp
-):
-    cookies = await login_cookies(http_server_client, jp_base_url, jp_serverapp)
-    url = jp_base_url + "trackside/api/mlflow/runs/search"
-    with_xsrf = {"Cookie": f"{cookies}; _xsrf={XSRF}", "X-XSRFToken": XSRF}
-    refused = [
-        # An HTML form posts text/plain (no preflight) and cannot add the XSRF header.
-        {"Cookie": cookies, "Content-Type": "text/plain"},
-        {"Cookie": f"{cookies}; _xsrf={XSRF}", "Content-Type": "text/plain"},
-        {"Cookie": cookies, "Content-Type": "application/json", "Origin": "http://evil.example"},
-        # Even with a matching XSRF pair, another origin is refused.
-        {**with_xsrf, "Content-Type": "text/plain", "Origin": "http://evil.example"},
-        {**with_xsrf, "Origin": "http://localhost:9999"},
-        {**with_xsrf, "Origin": "null"},
-    ]
-    for headers in refused:
-        answer = await fetch(http_server_client, url, method="POST", body="{}", headers=headers)
-        assert answer.code in (403, 404), headers
-        assert "access-control-allow-origin" not in {k.lower() for k in answer.headers}
-    assert peer.requests == []
-    # The positive control: the same cookie with the XSRF pair and no foreign Origin works.
-    answer = await fetch(http_server_client, url, method="POST", body="{}", headers=with_xsrf)
-    assert answer.code == 200
-    assert [p for _, p, _ in peer.requests] == ["/api/2.0/mlflow/runs/search"]
+class TestCrossSitePosts(AgainstRecordingPeer):
+    @pytest.mark.reliability("C2")
+    async def test_cookie_posts_need_xsrf_and_the_jupyter_origin(
+        self, peer, http_server_client, jp_base_url, jp_serverapp
+    ):
+        cookies = await login_cookies(http_server_client, jp_base_url, jp_serverapp)
+        url = jp_base_url + "trackside/api/mlflow/runs/search"
+        with_xsrf = {"Cookie": f"{cookies}; _xsrf={XSRF}", "X-XSRFToken": XSRF}
+        refused = [
+            # An HTML form posts text/plain (no preflight) and cannot add the XSRF header.
+            {"Cookie": cookies, "Content-Type": "text/plain"},
+            {"Cookie": f"{cookies}; _xsrf={XSRF}", "Content-Type": "text/plain"},
+            {
+                "Cookie": cookies,
+                "Content-Type": "application/json",
+                "Origin": "http://evil.example",
+            },
+            # Even with a matching XSRF pair, another origin is refused.
+            {**with_xsrf, "Content-Type": "text/plain", "Origin": "http://evil.example"},
+            {**with_xsrf, "Origin": "http://localhost:9999"},
+            {**with_xsrf, "Origin": "null"},
+        ]
+        for headers in refused:
+            answer = await fetch(http_server_client, url, method="POST", body="{}", headers=headers)
+            assert answer.code in (403, 404), headers
+            assert "access-control-allow-origin" not in {k.lower() for k in answer.headers}
+        assert peer.requests == []
+        # The positive control: the same cookie with the XSRF pair and no foreign Origin works.
+        answer = await fetch(http_server_client, url, method="POST", body="{}", headers=with_xsrf)
+        assert answer.code == 200
+        assert [p for _, p, _ in peer.requests] == ["/api/2.0/mlflow/runs/search"]
 
 
 # -- C3: an origin that only starts like the trusted one --------------------------------------
@@ -161,13 +147,10 @@ SUFFIX_TRICKS = [
 @pytest.mark.parametrize(
     "setting", [{"allow_origin": TRUSTED}, {"allow_origin_pat": r"https://trusted\.example\.com"}]
 )
-class TestOriginsMatchInFull:
+class TestOriginsMatchInFull(AgainstRecordingPeer):
     @pytest.fixture
     def jp_server_config(self, peer: RecordingPeer, setting):
-        return {
-            "ServerApp": {"jpserver_extensions": {"trackside": True}, **setting},
-            "Trackside": {"tracking_uri": peer.url},
-        }
+        return trackside_config(peer.url, **setting)
 
     @pytest.mark.reliability("C3")
     async def test_the_suffix_trick_is_refused(
@@ -204,57 +187,58 @@ class TestOriginsMatchInFull:
 # -- C4: making the Jupyter server call another host -------------------------------------------
 
 
-@pytest.mark.reliability("C4")
-async def test_no_request_form_reaches_another_host(
-    peer, elsewhere, http_server_client, jp_base_url, jp_auth_header
-):
-    other = elsewhere.url.removeprefix("http://")
-    absolute = f"http://{other}/api/2.0/mlflow/runs/get"
-    attempts = [
-        f"trackside/api/mlflow/{absolute}",
-        f"trackside/api/mlflow/{quote(absolute, safe='')}",
-        f"trackside/api/mlflow/{quote(quote(absolute, safe=''), safe='')}",
-        f"trackside/api/mlflow//{other}/runs/get",
-        f"trackside/api/mlflow/%2F%2F{other}%2Fruns%2Fget",
-        f"trackside/api/mlflow/@{other}/runs/get",
-        f"trackside/api/mlflow/runs/get@{other}",
-        "trackside/api/mlflow/runs/get/%2e%2e%2f%2e%2e%2fhealth",
-        "trackside/api/mlflow/runs/get/%252e%252e%252f%252e%252e%252fhealth",
-        "trackside/api/mlflow/runs%2fget%2f..%2f..%2fexperiments%2fdelete",
-        f"trackside/api/mlflow/\\\\{other}\\runs\\get",
-        f"trackside/api/mlflow/%5c%5c{other}%5cruns%5cget",
-        f"trackside/api/mlflow/runs\\..\\..\\{other}",
-        f"trackside/api/artifacts/file?run_id=1&path=//{other}/x",
-        f"trackside/api/artifacts/file?run_id=1&path={quote(absolute, safe='')}",
-        f"trackside/api/artifacts/file?run_id=1&path=%5c%5c{other}%5cx",
-        f"trackside/api/metrics/history?run_ids=1&keys=loss&host={other}",
-    ]
-    for path in attempts:
-        answer = await fetch(http_server_client, jp_base_url + path, headers=jp_auth_header)
-        assert answer.code in (400, 404), (path, answer.code)
-    # Headers and query arguments that name a host change nothing: only the peer is called.
-    for headers in (
-        {"Host": other},
-        {"Host": "evil.example"},
-        {"X-Forwarded-Host": other, "Forwarded": f"host={other}", "X-Original-URL": absolute},
+class TestOtherHosts(AgainstRecordingPeer):
+    @pytest.mark.reliability("C4")
+    async def test_no_request_form_reaches_another_host(
+        self, peer, elsewhere, http_server_client, jp_base_url, jp_auth_header
     ):
+        other = elsewhere.url.removeprefix("http://")
+        absolute = f"http://{other}/api/2.0/mlflow/runs/get"
+        attempts = [
+            f"trackside/api/mlflow/{absolute}",
+            f"trackside/api/mlflow/{quote(absolute, safe='')}",
+            f"trackside/api/mlflow/{quote(quote(absolute, safe=''), safe='')}",
+            f"trackside/api/mlflow//{other}/runs/get",
+            f"trackside/api/mlflow/%2F%2F{other}%2Fruns%2Fget",
+            f"trackside/api/mlflow/@{other}/runs/get",
+            f"trackside/api/mlflow/runs/get@{other}",
+            "trackside/api/mlflow/runs/get/%2e%2e%2f%2e%2e%2fhealth",
+            "trackside/api/mlflow/runs/get/%252e%252e%252f%252e%252e%252fhealth",
+            "trackside/api/mlflow/runs%2fget%2f..%2f..%2fexperiments%2fdelete",
+            f"trackside/api/mlflow/\\\\{other}\\runs\\get",
+            f"trackside/api/mlflow/%5c%5c{other}%5cruns%5cget",
+            f"trackside/api/mlflow/runs\\..\\..\\{other}",
+            f"trackside/api/artifacts/file?run_id=1&path=//{other}/x",
+            f"trackside/api/artifacts/file?run_id=1&path={quote(absolute, safe='')}",
+            f"trackside/api/artifacts/file?run_id=1&path=%5c%5c{other}%5cx",
+            f"trackside/api/metrics/history?run_ids=1&keys=loss&host={other}",
+        ]
+        for path in attempts:
+            answer = await fetch(http_server_client, jp_base_url + path, headers=jp_auth_header)
+            assert answer.code in (400, 404), (path, answer.code)
+        # Headers and query arguments that name a host change nothing: only the peer is called.
+        for headers in (
+            {"Host": other},
+            {"Host": "evil.example"},
+            {"X-Forwarded-Host": other, "Forwarded": f"host={other}", "X-Original-URL": absolute},
+        ):
+            answer = await fetch(
+                http_server_client,
+                jp_base_url + f"trackside/api/mlflow/runs/get?run_id=1&url={quote(absolute)}",
+                headers={**jp_auth_header, **headers},
+            )
+            assert answer.code in (200, 403), headers
+        for _, _, sent in peer.requests:
+            assert sent["Host"] == peer.url.removeprefix("http://")
+        # An upstream redirect toward elsewhere is not followed.
+        peer.answers["/api/2.0/mlflow/runs/get"] = (302, {"Location": absolute}, b"")
         answer = await fetch(
             http_server_client,
-            jp_base_url + f"trackside/api/mlflow/runs/get?run_id=1&url={quote(absolute)}",
-            headers={**jp_auth_header, **headers},
+            jp_base_url + "trackside/api/mlflow/runs/get?run_id=1",
+            headers=jp_auth_header,
         )
-        assert answer.code in (200, 403), headers
-    for _, _, sent in peer.requests:
-        assert sent["Host"] == peer.url.removeprefix("http://")
-    # An upstream redirect toward elsewhere is not followed.
-    peer.answers["/api/2.0/mlflow/runs/get"] = (302, {"Location": absolute}, b"")
-    answer = await fetch(
-        http_server_client,
-        jp_base_url + "trackside/api/mlflow/runs/get?run_id=1",
-        headers=jp_auth_header,
-    )
-    assert answer.code == 502
-    assert elsewhere.requests == []
+        assert answer.code == 502
+        assert elsewhere.requests == []
 
 
 # -- C5: MLflow operations outside the allow-list ----------------------------------------------
@@ -299,98 +283,102 @@ FORBIDDEN = [
 ]
 
 
-@pytest.mark.reliability("C5")
-@pytest.mark.parametrize(("method", "path", "body"), FORBIDDEN, ids=[p for _, p, _ in FORBIDDEN])
-async def test_operations_outside_the_allow_list_never_reach_mlflow(
-    peer, http_server_client, jp_base_url, jp_auth_header, method, path, body
-):
-    answer = await fetch(
-        http_server_client,
-        jp_base_url + "trackside/api/" + path,
-        method=method,
-        body=json.dumps(body) if body is not None else None,
-        headers={**jp_auth_header, "Content-Type": "application/json"},
+class TestAllowList(AgainstRecordingPeer):
+    @pytest.mark.reliability("C5")
+    @pytest.mark.parametrize(
+        ("method", "path", "body"), FORBIDDEN, ids=[p for _, p, _ in FORBIDDEN]
     )
-    assert answer.code in (400, 403, 404, 405), answer.code
-    error = json.loads(answer.body)
-    assert set(error) == {"error_code", "message"}
-    assert peer.requests == []
+    async def test_operations_outside_the_allow_list_never_reach_mlflow(
+        self, peer, http_server_client, jp_base_url, jp_auth_header, method, path, body
+    ):
+        answer = await fetch(
+            http_server_client,
+            jp_base_url + "trackside/api/" + path,
+            method=method,
+            body=json.dumps(body) if body is not None else None,
+            headers={**jp_auth_header, "Content-Type": "application/json"},
+        )
+        assert answer.code in (400, 403, 404, 405), answer.code
+        error = json.loads(answer.body)
+        assert set(error) == {"error_code", "message"}
+        assert peer.requests == []
 
 
 # -- C6: script reflected through paths, queries and upstream errors ---------------------------
 
 
-@pytest.mark.reliability("C6")
-async def test_reflected_markup_comes_back_only_as_nosniff_json(
-    peer, http_server_client, jp_base_url, jp_auth_header
-):
-    peer.answers["/api/2.0/mlflow/runs/get"] = (
-        400,
-        {"Content-Type": "application/json"},
-        json.dumps({"error_code": "INVALID_PARAMETER_VALUE", "message": f"bad {SCRIPT}"}).encode(),
-    )
-    probes = [
-        ("GET", f"trackside/api/mlflow/{quote(SCRIPT)}"),
-        ("GET", f"trackside/api/{quote(TAG)}"),
-        ("GET", f"trackside/api/mlflow/runs/get?run_id={quote(SCRIPT)}"),
-        ("GET", f"trackside/api/mlflow/logged-models/get?model_id={quote(TAG)}"),
-        ("GET", f"trackside/api/artifacts/file?run_id=1&path={quote(SCRIPT)}%2f..%2f.."),
-        ("GET", f"trackside/api/metrics/history?run_ids={quote(SCRIPT)}&keys={quote(TAG)}"),
-        ("POST", f"trackside/api/registry/registered-models/create?x={quote(SCRIPT)}"),
-        ("GET", f"trackside/api/projects/spec?path={quote(SCRIPT)}"),
-        ("GET", f"trackside/api/serving/{quote(SCRIPT)}"),
-    ]
-    for method, path in probes:
-        answer = await fetch(
-            http_server_client,
-            jp_base_url + path,
-            method=method,
-            body=json.dumps({"name": SCRIPT}) if method == "POST" else None,
-            headers=jp_auth_header,
+class TestReflectedMarkup(AgainstRecordingPeer):
+    @pytest.mark.reliability("C6")
+    async def test_reflected_markup_comes_back_only_as_nosniff_json(
+        self, peer, http_server_client, jp_base_url, jp_auth_header
+    ):
+        peer.answers["/api/2.0/mlflow/runs/get"] = (
+            400,
+            {"Content-Type": "application/json"},
+            json.dumps(
+                {"error_code": "INVALID_PARAMETER_VALUE", "message": f"bad {SCRIPT}"}
+            ).encode(),
         )
-        assert answer.code >= 400, path
-        assert answer.headers["Content-Type"].startswith("application/json"), path
-        assert answer.headers["X-Content-Type-Options"] == "nosniff", path
-        json.loads(answer.body)  # JSON, never an HTML error page
-        assert b"<script" not in answer.body.lower(), (path, answer.body)
-        assert b"<img" not in answer.body.lower(), (path, answer.body)
+        probes = [
+            ("GET", f"trackside/api/mlflow/{quote(SCRIPT)}"),
+            ("GET", f"trackside/api/{quote(TAG)}"),
+            ("GET", f"trackside/api/mlflow/runs/get?run_id={quote(SCRIPT)}"),
+            ("GET", f"trackside/api/mlflow/logged-models/get?model_id={quote(TAG)}"),
+            ("GET", f"trackside/api/artifacts/file?run_id=1&path={quote(SCRIPT)}%2f..%2f.."),
+            ("GET", f"trackside/api/metrics/history?run_ids={quote(SCRIPT)}&keys={quote(TAG)}"),
+            ("POST", f"trackside/api/registry/registered-models/create?x={quote(SCRIPT)}"),
+            ("GET", f"trackside/api/projects/spec?path={quote(SCRIPT)}"),
+            ("GET", f"trackside/api/serving/{quote(SCRIPT)}"),
+        ]
+        for method, path in probes:
+            answer = await fetch(
+                http_server_client,
+                jp_base_url + path,
+                method=method,
+                body=json.dumps({"name": SCRIPT}) if method == "POST" else None,
+                headers=jp_auth_header,
+            )
+            assert answer.code >= 400, path
+            assert answer.headers["Content-Type"].startswith("application/json"), path
+            assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+            json.loads(answer.body)  # JSON, never an HTML error page
+            assert b"<script" not in answer.body.lower(), (path, answer.body)
+            assert b"<img" not in answer.body.lower(), (path, answer.body)
 
 
 # -- C7: websockets ----------------------------------------------------------------------------
 
 
-@pytest.mark.reliability("C7")
-async def test_no_trackside_endpoint_upgrades_to_a_websocket(
-    http_server_client, jp_base_url, jp_auth_header
-):
-    ws_base = f"ws://127.0.0.1:{http_server_client.get_http_port()}{jp_base_url}"
-    for path in ("trackside/api/status", "trackside/api/mlflow/runs/get", "trackside/api/x"):
-        for headers in ({}, {"Origin": "http://evil.example"}, jp_auth_header):
-            request = HTTPRequest(ws_base + path, headers=headers, request_timeout=10)
-            # Refused (4xx), or answered as plain HTTP: never switched to a websocket.
-            with pytest.raises((HTTPClientError, WebSocketError)) as info:
-                connection = await websocket_connect(request)
-                connection.close()  # only reached if it was (wrongly) upgraded
-            if isinstance(info.value, HTTPClientError):
-                assert info.value.code in (400, 403, 404, 405), (path, headers)
-            else:
-                assert headers == jp_auth_header, "without auth it must be a 4xx"
+class TestWebsockets(AgainstRecordingPeer):
+    @pytest.mark.reliability("C7")
+    async def test_no_trackside_endpoint_upgrades_to_a_websocket(
+        self, http_server_client, jp_base_url, jp_auth_header
+    ):
+        ws_base = f"ws://127.0.0.1:{http_server_client.get_http_port()}{jp_base_url}"
+        for path in ("trackside/api/status", "trackside/api/mlflow/runs/get", "trackside/api/x"):
+            for headers in ({}, {"Origin": "http://evil.example"}, jp_auth_header):
+                request = HTTPRequest(ws_base + path, headers=headers, request_timeout=10)
+                # Refused (4xx), or answered as plain HTTP: never switched to a websocket.
+                with pytest.raises((HTTPClientError, WebSocketError)) as info:
+                    connection = await websocket_connect(request)
+                    connection.close()  # only reached if it was (wrongly) upgraded
+                if isinstance(info.value, HTTPClientError):
+                    assert info.value.code in (400, 403, 404, 405), (path, headers)
+                else:
+                    assert headers == jp_auth_header, "without auth it must be a 4xx"
 
 
 # -- C10: secrets in answers and logs, 5xx included --------------------------------------------
 
 
-class TestSecretsStayOnTheServer:
+class TestSecretsStayOnTheServer(AgainstRecordingPeer):
     PASSWORD = "s3cr3t-pa55"
     TOKEN = "tok-9f8e7d6c"
 
     @pytest.fixture
     def jp_server_config(self, peer: RecordingPeer):
         host = peer.url.removeprefix("http://")
-        return {
-            "ServerApp": {"jpserver_extensions": {"trackside": True}},
-            "Trackside": {"tracking_uri": f"http://alice:{self.PASSWORD}@{host}"},
-        }
+        return trackside_config(f"http://alice:{self.PASSWORD}@{host}")
 
     @pytest.mark.reliability("C10")
     async def test_no_answer_or_log_line_holds_the_upstream_credentials(
