@@ -488,16 +488,20 @@ def log(step: int, value: float) -> None:
         return "read the event files left on disk with TensorBoard's EventAccumulator"
 
 
+# A closed run is in its chunk databases; Aim's readers see it once it is in the repo's index
+# (which `aim up` keeps up to date): `aim storage reindex` first, then aim.Repo.
 _AIM_READ = """
-import os, sys
+import os, subprocess, sys
 from aim import Repo
+root = os.path.join(sys.argv[1], "aim")
+subprocess.run([os.path.join(os.path.dirname(sys.executable), "aim"), "storage", "--repo", root,
+                "reindex", "-y"], check=True, capture_output=True)
 run_hash = open(os.path.join(sys.argv[1], sys.argv[2] + ".path")).read().strip()
-repo = Repo(os.path.join(sys.argv[1], "aim"))
-run = repo.get_run(run_hash)
-for metric in run.metrics():
+run = Repo.from_path(root).get_run(run_hash)
+for metric in run.metrics() if run is not None else ():
     if metric.name == "loss":
-        steps, values = metric.values.sparse_list()
-        for step, value in zip(steps, values):
+        steps, columns = metric.data.items_list()
+        for step, value in zip(steps, columns[0]):
             print("P", step, repr(float(value)))
 """
 
@@ -522,7 +526,7 @@ def log(step: int, value: float) -> None:
         return self._read_with_own_python(_AIM_READ, str(store), run_name)
 
     def recover(self, store: Path, run_name: str) -> str:
-        return "opened the Aim repo left on disk with aim.Repo"
+        return "indexed the Aim repo left on disk (`aim storage reindex`) and read it with aim.Repo"
 
 
 TOOLS: dict[str, Tool] = {
