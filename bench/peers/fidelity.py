@@ -37,6 +37,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -118,15 +119,7 @@ def figures(drawn: Sequence[float | None], spikes: Sequence[float], how: str) ->
 
 @contextlib.contextmanager
 def mlflow_backend(root: Path) -> Iterator[tuple[str, Path]]:
-    """A real ``mlflow server`` (SQLite): H2's harness backend when present; URL and folder."""
-    try:
-        from bench.peers.tools import backends
-    except ImportError:
-        backends = None
-    if backends is not None:
-        with backends() as started:
-            yield started.mlflow_url, Path(started.root)
-        return
+    """A real ``mlflow server`` (SQLite in ``root``, as the tests start it); its URL and folder."""
     from trackside.tests.servers import mlflow_server
 
     with mlflow_server(root) as server:
@@ -185,6 +178,209 @@ def trackside_drawn(db: Path, points: int, work: Path) -> tuple[list[float | Non
     return values, drawn
 
 
+# --- peers: logged through H2's adapters (bench/peers/tools.py) in a real kernel --------------
+
+
+def log_with_tool(key: str, store: Path, points: int) -> Any:
+    """Log the series with ``key``'s own call in a fresh kernel; the adapter, or a reason."""
+    from bench.peers.tools import TOOLS, kernel_for
+
+    tool = TOOLS[key]
+    reason = tool.missing()
+    if reason:
+        return reason
+    kernel = kernel_for(tool, store)
+    try:
+        kernel.run(tool.open_cell(store, RUN))
+        loop = f"\nfor _step, _value in fidelity_series({points}):\n    log(_step, _value)\n"
+        began = time.perf_counter()
+        kernel.run(SERIES_SOURCE + loop)
+        kernel.run(tool.close_cell())
+        print(f"{key}: {points:,} points logged in {time.perf_counter() - began:.0f} s", flush=True)
+    finally:
+        kernel.shutdown()
+    return tool
+
+
+def output_of(command: list[str], timeout: float, **options: Any) -> str:
+    """``command``'s stdout; a failure raises with the end of its stderr as the reason."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **options)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{Path(command[0]).name} exited {done.returncode}: {done.stderr[-1500:]}"
+        )
+    return done.stdout
+
+
+@contextlib.contextmanager
+def ui_server(command: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A tool's own UI server on a free port (its own process group, stopped at the end)."""
+    from trackside.server.probe import free_port
+    from trackside.server.process_group import stop_group
+
+    port = free_port("127.0.0.1")
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    with urllib.request.urlopen(url + ready, timeout=5):
+                        break
+                except OSError as error:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        tail = log.read()[-2000:].decode(errors="replace")
+                        raise RuntimeError(f"{command[0]} did not serve {ready}: {tail}") from error
+                    time.sleep(0.5)
+            yield url
+        finally:
+            stop_group(process.pid, grace=5)
+            process.wait(timeout=30)
+
+
+def measure_tensorboard(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """TensorBoard: its Time Series dashboard's request to a real ``tensorboard`` server."""
+    store = work / "tensorboard"
+    tool = log_with_tool("tensorboard", store, points)
+    if isinstance(tool, str):
+        return {"tensorboard": {"status": "missing", "reason": tool}}
+    command = [str(Path(sys.executable).with_name("tensorboard")), "--logdir", str(store)]
+    requests = json.dumps([{"plugin": "scalars", "tag": KEY}])
+    with ui_server(command, "/data/plugin/timeseries/tags") as url:
+        deadline = time.monotonic() + 1200
+        while True:  # TensorBoard loads event files in the background: until the last step
+            body = urllib.parse.urlencode({"requests": requests}).encode()
+            with urllib.request.urlopen(
+                f"{url}/data/plugin/timeseries/timeSeries", data=body, timeout=120
+            ) as response:
+                answer = json.load(response)
+            data = [p for run in answer[0].get("runToSeries", {}).values() for p in run]
+            if data and max(p["step"] for p in data) == points - 1:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("TensorBoard did not load the last step in 20 min")
+            time.sleep(2)
+    how = (
+        f"{points:,} `SummaryWriter.add_scalar` calls in a kernel (H2's adapter); a real "
+        "`tensorboard` server's Time Series dashboard request (POST "
+        "/data/plugin/timeseries/timeSeries, scalars of `loss`) once the last step is loaded: "
+        "TensorBoard keeps a reservoir sample of 1,000 scalars per series by default"
+    )
+    return {"tensorboard": figures([p["value"] for p in data], spike_values(points), how)}
+
+
+#: In Trackio's interpreter: the logs its dashboard loads (the server's /get_logs_batch, as the
+#: Metrics page calls it: scalar_only, no max_points, i.e. the server's default of 3,000).
+_TRACKIO_LOGS = """
+import json, sys
+from trackio.server import get_logs_batch
+batch = get_logs_batch(sys.argv[1], [{"run": sys.argv[2]}], scalar_only=True)
+print(json.dumps(batch[0]["logs"], default=str))
+"""
+
+#: In node: Trackio's own frontend code (its Metrics page's processRunData with the default
+#: smoothing of 10, then computeMetricPlotData: 100 bins with min and max) on those logs.
+_TRACKIO_PLOT = """
+const [processing, run, key] = process.argv.slice(1);
+const { processRunData, computeMetricPlotData } = await import(processing);
+let text = '';
+for await (const chunk of process.stdin) text += chunk;
+const result = processRunData(JSON.parse(text), run, 10, 'step', false, false);
+const plot = computeMetricPlotData(result.rows, result.xColumn, key, null);
+console.log(JSON.stringify(plot.data.map(row => row[key])));
+"""
+
+
+def measure_trackio(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """Trackio: its server's log sampling, then its dashboard's own binning (node)."""
+    store = work / "trackio-store"
+    tool = log_with_tool("trackio", store, points)
+    if isinstance(tool, str):
+        return {"trackio": {"status": "missing", "reason": tool}}
+    env = {**os.environ, "TRACKIO_DIR": str(store / "trackio"), "PYTHONWARNINGS": "ignore"}
+    logs = output_of([str(tool.python), "-c", _TRACKIO_LOGS, RUN, RUN], 1800, env=env)
+    where = "import os, trackio; print(os.path.dirname(trackio.__file__))"
+    site = output_of([str(tool.python), "-c", where], 300).strip()
+    processing = Path(site) / "frontend" / "src" / "lib" / "dataProcessing.js"
+    plot = ["node", "--input-type=module", "-e", _TRACKIO_PLOT, processing.as_uri(), RUN, KEY]
+    drawn = output_of(plot, 600, input=logs)
+    loaded = len(json.loads(logs))
+    how = (
+        f"{points:,} `trackio.log` calls in a kernel (H2's adapter); the logs Trackio's server "
+        f"hands its dashboard (`get_logs_batch` as the Metrics page calls it: {loaded:,} rows, "
+        "its default max_points=3000), then the dashboard's own code (frontend "
+        "dataProcessing.js: default smoothing 10, 100 bins with min and max) run in node"
+    )
+    return {"trackio": figures(json.loads(drawn), spike_values(points), how)}
+
+
+#: In Aim's interpreter: Aim's Metrics explorer request to a real `aim up` server, decoded with
+#: Aim's own tree codec; prints the values of `loss`.
+_AIM_EXPLORER = """
+import json, struct, sys, urllib.parse, urllib.request
+import numpy as np
+from aim.storage.treeutils import decode_tree
+query = urllib.parse.urlencode({"q": '(metric.name == "loss")', "p": sys.argv[2],
+                                "report_progress": "false"})
+with urllib.request.urlopen(sys.argv[1] + "/api/runs/search/metric/?" + query,
+                            timeout=1800) as response:
+    body = response.read()
+pairs, at = [], 0
+while at < len(body):
+    (size,) = struct.unpack_from("I", body, at); key = body[at + 4 : at + 4 + size]; at += 4 + size
+    (size,) = struct.unpack_from("I", body, at); val = body[at + 4 : at + 4 + size]; at += 4 + size
+    pairs.append((key, val))
+values = []
+for run in decode_tree(iter(pairs)).values():
+    for trace in run["traces"]:
+        if trace["name"] == "loss":
+            values += np.frombuffer(trace["values"]["blob"], dtype="float64").tolist()
+print(json.dumps(values))
+"""
+#: Aim's Metrics explorer default point density ("Maximum", 500 points per series).
+AIM_UI_POINTS = 500
+
+
+def measure_aim(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """Aim: its Metrics explorer's default request (500 points) to a real ``aim up``."""
+    store = work / "aim-store"
+    tool = log_with_tool("aim", store, points)
+    if isinstance(tool, str):
+        return {"aim": {"status": "missing", "reason": tool}}
+    aim = str(tool.python.with_name("aim"))
+    with ui_server([aim, "up", "--repo", str(store / "aim"), "--yes"], "/api/projects/") as url:
+        ask = [str(tool.python), "-c", _AIM_EXPLORER, url, str(AIM_UI_POINTS)]
+        drawn = output_of(ask, 1900)
+    how = (
+        f"{points:,} `run.track` calls in a kernel (H2's adapter); a real `aim up` server asked "
+        "the Metrics explorer's request (/api/runs/search/metric/ with its default density "
+        f"p={AIM_UI_POINTS}), decoded with Aim's own tree codec"
+    )
+    return {"aim": figures(json.loads(drawn), spike_values(points), how)}
+
+
+def measure_wandb(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """W&B offline: no local chart to count."""
+    reason = missing("wandb")
+    if reason:
+        return {"wandb": {"status": "missing", "reason": reason}}
+    return {
+        "wandb": {
+            "status": "not-applicable",
+            "reason": "offline mode has no local chart: the points are drawn by the W&B web app "
+            "after `wandb sync`, sampled on W&B's servers (not available here)",
+        }
+    }
+
+
 # --- the measure -----------------------------------------------------------------------------
 
 
@@ -240,7 +436,12 @@ def _sqlite_file(root: Path) -> Path | None:
     return next(iter(sorted(root.rglob("mlflow.db"))), None)
 
 
-MEASURES: dict[str, Callable[[Sequence[str], int, Path], dict[str, dict[str, Any]]]] = {}
+MEASURES: dict[str, Callable[[Sequence[str], int, Path], dict[str, dict[str, Any]]]] = {
+    "trackio": measure_trackio,
+    "wandb": measure_wandb,
+    "tensorboard": measure_tensorboard,
+    "aim": measure_aim,
+}
 
 
 def machine() -> str:
