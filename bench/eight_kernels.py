@@ -3,7 +3,7 @@
     .venv/bin/python bench/eight_kernels.py [--kernels 8] [--rate 10000] [--seconds 30]
 
 Starts a throw-away PostgreSQL cluster, moto's S3 and ``mlflow server --workers 4``
-(``trackside/tests/team_backend.py``) and ``--kernels`` tracked kernels (``%load_ext
+(``bench/kernel_driver.py``) and ``--kernels`` tracked kernels (``%load_ext
 trackside``), each in a run of its own. All kernels then log ``--rate`` points a second with
 ``mlflow.log_metric`` (paced in 10 ms ticks, ``timestamp`` = the wall clock at the call) for
 ``--seconds`` s, at the same time. Measured:
@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import queue
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,14 +32,14 @@ from typing import Any
 
 import pyarrow as pa
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.kernel_driver import TrackedKernel, metric_rows  # noqa: E402
-from trackside.tests.team_backend import (  # noqa: E402
-    moto_s3,
-    postgres_cluster,
-    team_mlflow_server,
+from bench.kernel_driver import (
+    TrackedKernel,
+    finish,
+    machine,
+    team_server,
+    team_server_arguments,
 )
 
 START = """
@@ -121,69 +118,58 @@ def main() -> None:
     parser.add_argument("--kernels", type=int, default=8)
     parser.add_argument("--rate", type=int, default=10_000, help="points/s per kernel")
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--json", type=Path, default=None)
+    team_server_arguments(parser)
     args = parser.parse_args()
     results: dict[str, Any] = {
         "kernels": args.kernels,
         "rate_per_kernel": args.rate,
         "seconds": args.seconds,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "load_average_before": os.getloadavg(),
+        **machine(),
     }
-    with tempfile.TemporaryDirectory(prefix="trackside-8k-") as tmp:
-        root = Path(tmp)
-        with (
-            postgres_cluster(root / "postgres") as cluster,
-            moto_s3(root / "s3") as s3,
-            team_mlflow_server(root / "mlflow", cluster, s3, workers=args.workers) as server,
-        ):
-            kernels = [TrackedKernel(server.url, root / "journal") for _ in range(args.kernels)]
-            try:
-                runs = [
-                    k.run(START.format(index=i)).strip().splitlines()[-1]
-                    for i, k in enumerate(kernels)
-                ]
-                listeners = [CommListener(k) for k in kernels]
-                for listener in listeners:
-                    listener.start()
-                ids = [
-                    k.client.execute(LOOP.format(rate=args.rate, seconds=args.seconds))
-                    for k in kernels
-                ]
-                for k, msg_id in zip(kernels, ids, strict=True):
-                    _wait_reply(k, msg_id)
-                time.sleep(1.0)  # the last coalesced messages
-                for listener in listeners:
-                    listener.stop.set()
-                    listener.join()
-                loops = [k.json("print(json.dumps(_last_loop))") for k in kernels]
-                drains = [k.json(FLUSH) for k in kernels]
-            finally:
-                for k in kernels:
-                    k.stop()
-            per_kernel = []
-            for run_id, loop, drain, listener in zip(runs, loops, drains, listeners, strict=True):
-                stored = metric_rows(cluster, run_id)
-                per_kernel.append(
-                    {
-                        "run_id": run_id,
-                        **loop,
-                        **drain,
-                        "in_postgres": stored,
-                        "exact": stored == loop["logged"],
-                        "comm_messages": listener.messages,
-                        "comm_points": listener.points,
-                        "decimated_messages": listener.decimated,
-                        "latency_p50_ms": percentile(listener.latencies_ms, 0.5),
-                        "latency_p95_ms": percentile(listener.latencies_ms, 0.95),
-                        "latency_max_ms": max(listener.latencies_ms, default=float("nan")),
-                    }
-                )
-                print(json.dumps(per_kernel[-1]), flush=True)
-            every = [x for listener in listeners for x in listener.latencies_ms]
+    with team_server(args.workers, "trackside-8k-") as team:
+        kernels = [TrackedKernel(team.url, team.root / "journal") for _ in range(args.kernels)]
+        try:
+            runs = [
+                k.run(START.format(index=i)).strip().splitlines()[-1] for i, k in enumerate(kernels)
+            ]
+            listeners = [CommListener(k) for k in kernels]
+            for listener in listeners:
+                listener.start()
+            ids = [
+                k.client.execute(LOOP.format(rate=args.rate, seconds=args.seconds)) for k in kernels
+            ]
+            for k, msg_id in zip(kernels, ids, strict=True):
+                _wait_reply(k, msg_id)
+            time.sleep(1.0)  # the last coalesced messages
+            for listener in listeners:
+                listener.stop.set()
+                listener.join()
+            loops = [k.json("print(json.dumps(_last_loop))") for k in kernels]
+            drains = [k.json(FLUSH) for k in kernels]
+        finally:
+            for k in kernels:
+                k.stop()
+        per_kernel = []
+        for run_id, loop, drain, listener in zip(runs, loops, drains, listeners, strict=True):
+            stored = team.metric_rows(run_id)
+            per_kernel.append(
+                {
+                    "run_id": run_id,
+                    **loop,
+                    **drain,
+                    "in_postgres": stored,
+                    "exact": stored == loop["logged"],
+                    "comm_messages": listener.messages,
+                    "comm_points": listener.points,
+                    "decimated_messages": listener.decimated,
+                    "latency_p50_ms": percentile(listener.latencies_ms, 0.5),
+                    "latency_p95_ms": percentile(listener.latencies_ms, 0.95),
+                    "latency_max_ms": max(listener.latencies_ms, default=float("nan")),
+                }
+            )
+            print(json.dumps(per_kernel[-1]), flush=True)
+        every = [x for listener in listeners for x in listener.latencies_ms]
     results["per_kernel"] = per_kernel
-    results["load_average_after"] = os.getloadavg()
     results["logged"] = sum(k["logged"] for k in per_kernel)
     results["in_postgres"] = sum(k["in_postgres"] for k in per_kernel)
     results["all_exact"] = all(k["exact"] for k in per_kernel)
@@ -203,8 +189,7 @@ def main() -> None:
         f" achieved {results['achieved_rate_median']:.0f} points/s per kernel (median);"
         f" drain after the loops ≤ {results['drain_s_max']:.1f} s"
     )
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    finish(results, args.json)
 
 
 def _wait_reply(kernel: TrackedKernel, msg_id: str) -> None:
