@@ -1,8 +1,9 @@
 """How journaled requests reach MLflow: its REST client layer, or its store for non-HTTP URIs.
 
 A transport raises :class:`TransientError` for what is worth retrying (connection refused,
-timeouts, 408/429/5xx), :class:`MisconfiguredError` for a URI that does not answer as MLflow
-and :class:`RejectedError` for MLflow's own refusals.
+timeouts, 408/429/5xx, an answer not complete within the request's overall deadline),
+:class:`MisconfiguredError` for a URI that does not answer as MLflow and
+:class:`RejectedError` for MLflow's own refusals.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ GET_EXPERIMENT = "/api/2.0/mlflow/experiments/get"
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 #: a longer Retry-After is taken as this long (a server asking for hours is likely misconfigured)
 MAX_RETRY_AFTER = 300.0
+READ_CHUNK = 64 * 1024
 
 
 class SenderWarning(UserWarning):
@@ -99,8 +101,59 @@ def identity_of(creation_time: object, artifact_location: object) -> str:
     return f"experiment 0 created {creation_time} at {artifact_location}"
 
 
+class _Answer:
+    """An HTTP answer whose body was read within the request's overall deadline."""
+
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
+        self.status_code = status
+        self.headers = headers
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def read_within(response: Any, deadline: float, what: str) -> _Answer:
+    """Read a streamed ``requests`` answer's body, all of it before ``deadline`` (monotonic).
+
+    The HTTP client's timeout bounds each read, not the whole answer: a server (or a proxy)
+    trickling its body a byte at a time, each within that timeout, would hold a sender slot
+    for as long as it liked. Here every read may wait only for what is left until the deadline.
+    """
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None or not hasattr(raw, "read1"):  # not urllib3 (another SDK's client)
+        return _Answer(response.status_code, response.headers, response.content)
+    late = f"{what}: the answer did not arrive in time (its body came too slowly)"
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TransientError(late)
+            sock.settimeout(left)
+            chunk = raw.read1(READ_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except TransientError:
+        response.close()  # a half-read connection must not go back to the pool
+        raise
+    except Exception as error:  # the read that waited until the deadline, a reset ...
+        response.close()
+        if time.monotonic() >= deadline - 0.05:
+            raise TransientError(late) from error
+        raise TransientError(f"{what}: {error}") from error
+    raw.release_conn()  # read to the end: the connection is reusable (keep-alive)
+    return _Answer(response.status_code, response.headers, b"".join(chunks))
+
+
 class RestTransport:
-    """MLflow's own REST client layer (host credentials, auth, TLS) with our retry policy."""
+    """MLflow's own REST client layer (host credentials, auth, TLS) with our retry policy.
+
+    ``timeout`` bounds each request as a whole, from sending it to the last byte of the
+    answer (and, as MLflow's client does, each network read).
+    """
 
     def __init__(self, tracking_uri: str, timeout: float = 15.0) -> None:
         from mlflow.store.tracking.rest_store import RestStore
@@ -130,8 +183,9 @@ class RestTransport:
         """The run's params, with one short request (no MLflow retry loop); None on failure."""
         from mlflow.utils.rest_utils import http_request
 
+        deadline = time.monotonic() + 5.0
         try:
-            response = http_request(
+            streamed = http_request(
                 self._creds(),
                 "/api/2.0/mlflow/runs/get",
                 "GET",
@@ -139,7 +193,9 @@ class RestTransport:
                 timeout=5,
                 raise_on_status=False,
                 params={"run_id": run_id},
+                stream=True,
             )
+            response = read_within(streamed, deadline, "/api/2.0/mlflow/runs/get")
             if response.status_code != 200:
                 return None
             params = response.json()["run"]["data"].get("params", [])
@@ -152,20 +208,24 @@ class RestTransport:
         from mlflow.exceptions import MlflowException
         from mlflow.utils.rest_utils import http_request
 
+        timeout = min(self.timeout, 5.0)
+        deadline = time.monotonic() + timeout
         try:
-            response = http_request(
+            streamed = http_request(
                 self._creds(),
                 GET_EXPERIMENT,
                 "GET",
                 max_retries=0,
                 backoff_factor=0,
                 backoff_jitter=0,
-                timeout=min(self.timeout, 5.0),
+                timeout=timeout,
                 raise_on_status=False,
                 params={"experiment_id": "0"},
+                stream=True,
             )
         except MlflowException as error:
             raise TransientError(str(error)) from error
+        response = read_within(streamed, deadline, GET_EXPERIMENT)
         status = response.status_code
         if status in TRANSIENT_STATUS or status >= 500:
             raise TransientError(f"HTTP {status} from {GET_EXPERIMENT}")
@@ -188,8 +248,9 @@ class RestTransport:
         from mlflow.utils.rest_utils import http_request
 
         data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+        deadline = time.monotonic() + self.timeout
         try:
-            response = http_request(
+            streamed = http_request(
                 self._creds(),
                 endpoint,
                 "POST",
@@ -200,9 +261,11 @@ class RestTransport:
                 raise_on_status=False,
                 data=data,
                 extra_headers={"Content-Type": "application/json"},
+                stream=True,
             )
         except MlflowException as error:  # connection refused, timeout, DNS, TLS ...
             raise TransientError(str(error)) from error
+        response = read_within(streamed, deadline, endpoint)
         status = response.status_code
         if status == 200:
             return
