@@ -158,7 +158,7 @@ def log_metric(
         entry = sink.log_metric(run_id, key, value, timestamp, step or 0, None, None, None)
         if feed._subscribers:
             feed.publish((MetricPoint(run_id, key, entry.value, entry.timestamp, entry.step),))
-        return mlflow_hook.logging_result(synchronous)
+        return None if synchronous else mlflow_hook.logging_result(synchronous)
     return _MLFLOW["log_metric"](
         key, value, step, synchronous, timestamp, run_id, model_id, dataset
     )
