@@ -6,8 +6,9 @@ are exact in float32 (TensorBoard stores scalars as float32), so one checksum fi
 A tool whose package cannot be imported with its interpreter is ``missing`` (the ImportError is
 the reason), never skipped. Trackio and Aim pin versions below what this project's ``.venv``
 holds (``pillow<13``, ``filelock<4``), so each runs from a virtual environment of its own,
-``.venv-peers/<key>`` (``python -m bench.peers.venvs`` creates them); its kernels use that
-interpreter and its store is read by a subprocess of that interpreter.
+``.venv-peers/<key>`` (``python -m bench.peers.venvs`` creates them; ``$BENCH_PEERS_VENVS``
+points elsewhere); its kernels use that interpreter and its store is read by a subprocess of
+that interpreter.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def backends(root: Path | None = None) -> Iterator[Backends]:
     global _current
     from trackside.tests.servers import mlflow_server
 
+    if _current is not None:  # one set of servers for every measure of a run
+        yield _current
+        return
     with contextlib.ExitStack() as stack:
         if root is None:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peers-")))
@@ -232,7 +236,8 @@ class Tool:
     def python(self) -> Path:
         if self.venv is None:
             return Path(sys.executable)
-        return PEER_VENVS / self.venv / "bin" / "python"
+        venvs = Path(os.environ.get("BENCH_PEERS_VENVS") or PEER_VENVS)
+        return venvs / self.venv / "bin" / "python"
 
     def missing(self) -> str | None:
         """None if the tool imports with its interpreter, else the ImportError's text."""
