@@ -159,13 +159,15 @@ def mlflow_ui_points(url: str, run_id: str) -> list[float]:
 # --- Trackside -------------------------------------------------------------------------------
 
 
-def trackside_drawn(db: Path, points: int, work: Path) -> tuple[list[float | None], dict[str, Any]]:
+def trackside_drawn(
+    db: Path, experiment: str, points: int, work: Path
+) -> tuple[list[float | None], dict[str, Any]]:
     """Every y value the Trackside panel's chart draws (via ``fidelity_trackside.mjs``)."""
     out = work / "trackside-drawn.json"
     env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"}
     env.setdefault("FIDELITY_PORT", "8961")
     script = Path(__file__).with_name("fidelity_trackside.mjs")
-    arguments = [str(db), EXPERIMENT, RUN, KEY, str(points - 1), str(out)]
+    arguments = [str(db), experiment, RUN, KEY, str(points - 1), str(out)]
     subprocess.run(
         ["node", str(script), *arguments],
         cwd=REPO,
@@ -392,51 +394,51 @@ def missing(module: str) -> str | None:
     return None
 
 
-def measure_mlflow_and_trackside(
-    keys: Sequence[str], points: int, work: Path
-) -> dict[str, dict[str, Any]]:
-    spikes = spike_values(points)
-    results: dict[str, dict[str, Any]] = {}
-    with mlflow_backend(work / "mlflow") as (url, root):
+def measure_mlflow(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """MLflow sync and async (one store, one UI): its run page chart's own request."""
+    with mlflow_backend(work / "mlflow") as (url, _root):
         run_id, seconds = log_to_mlflow(url, points)
         print(f"MLflow: {points:,} points logged in {seconds:.0f} s", flush=True)
         sampled = mlflow_ui_points(url, run_id)
-        db = work / "mlflow-copy.db"
-        db_source = _sqlite_file(root)
-        if db_source:
-            shutil.copyfile(db_source, db)
     how = (
         f"{points:,} points logged with MlflowClient.log_batch ({BATCH} a call; fidelity is "
         "about what the chart shows, not logging speed) to a real `mlflow server` (SQLite); "
         "the run page chart's own request `get-history-bulk-interval` with "
         f"max_results={MLFLOW_UI_POINTS} (from MLflow's UI bundle) asked of that server"
     )
-    for key in ("mlflow_sync", "mlflow_async"):
-        if key in keys:
-            extra = "" if key == "mlflow_sync" else "; async logging changes when, not what"
-            results[key] = figures(sampled, spikes, how + extra)
-    if "trackside" in keys:
-        if not db_source:
-            results["trackside"] = {"status": "failed", "reason": "no SQLite file to open"}
-        else:
-            drawn, detail = trackside_drawn(db, points, work)
-            results["trackside"] = figures(
-                drawn,
-                spikes,
-                "the same MLflow store (what Trackside's sender writes, via log_batch) opened "
-                "in a real JupyterLab's Trackside panel in Debian chromium: every y value of "
-                f"the run chart's drawn Plotly traces (plot {detail['plotWidth']:.0f} px wide: "
-                "server min/max history, then the chart's min/max decimation and envelope)",
-            )
-    return results
+    spikes = spike_values(points)
+    return {
+        key: figures(sampled, spikes, how + ("" if key == "mlflow_sync" else "; same UI"))
+        for key in keys
+    }
 
 
-def _sqlite_file(root: Path) -> Path | None:
-    """The server's SQLite store (the first ``mlflow.db`` under its folder)."""
-    return next(iter(sorted(root.rglob("mlflow.db"))), None)
+def measure_trackside(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
+    """Trackside: logged by a tracked kernel, drawn by the panel's chart in chromium."""
+    from bench.peers.tools import EXPERIMENT as TOOLS_EXPERIMENT
+    from bench.peers.tools import backends
+
+    with backends(work / "backends") as started:
+        tool = log_with_tool("trackside", work / "trackside-store", points)
+        if isinstance(tool, str):
+            return {"trackside": {"status": "missing", "reason": tool}}
+        # The tracked kernel's store: the SQLite file of the harness's Trackside server.
+        source = started.root / "mlflow-trackside" / "mlflow.db"
+        db = work / "trackside-copy.db"
+        shutil.copyfile(source, db)
+    drawn, detail = trackside_drawn(db, TOOLS_EXPERIMENT, points, work)
+    how = (
+        f"{points:,} `mlflow.log_metric` calls in a Trackside-tracked kernel (H2's adapter; "
+        "journal drained to a real `mlflow server`), that store opened in a real JupyterLab's "
+        "Trackside panel in Debian chromium: every y value of the run chart's drawn Plotly "
+        f"traces (plot {detail['plotWidth']:.0f} px wide: the server's min/max history, then "
+        "the chart's min/max decimation and envelope)"
+    )
+    return {"trackside": figures(drawn, spike_values(points), how)}
 
 
 MEASURES: dict[str, Callable[[Sequence[str], int, Path], dict[str, dict[str, Any]]]] = {
+    "trackside": measure_trackside,
     "trackio": measure_trackio,
     "wandb": measure_wandb,
     "tensorboard": measure_tensorboard,
@@ -467,9 +469,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-fidelity-") as folder:
         work = Path(folder)
         groups: list[tuple[list[str], Callable[..., dict[str, dict[str, Any]]]]] = [
-            ([k for k in keys if k in ("trackside", "mlflow_sync", "mlflow_async")],
-             measure_mlflow_and_trackside),
-        ]  # fmt: skip
+            ([k for k in keys if k in ("mlflow_sync", "mlflow_async")], measure_mlflow),
+        ]
         groups += [([k], MEASURES[k]) for k in keys if k in MEASURES]
         for group, measure in groups:
             if not group:
