@@ -4,11 +4,13 @@ Per tool, one fresh kernel: ``open_cell``, then one cell logs ``POINTS`` points 
 (``log(step, step * 0.5)``) and the tool's ``close_cell`` (its own flush: ``end_run`` plus the
 journal's drain, ``flush_async_logging``, ``wandb.finish``, ``trackio.finish``,
 ``SummaryWriter.close``, ``Run.close``). The clock runs from the first log call (the kernel's
-wall clock) until the harness has read every point back from the tool's store with the tool's
-own reader (``tools.read_points``) with the exact count and checksum over (step, value); when
+wall clock) until the harness has read every point back from the tool's store
+(``tools.read_points``: MLflow's SQLite with SQL, the others with their own readers) with the
+exact count and checksum over (step, value); when
 a read after the close comes back short, the store is read again until complete (or
-``PATIENCE`` s). The kernel's RSS is sampled every 0.2 s (psutil) from before the loop to the
-end of the close: growth = peak - before.
+``PATIENCE`` s); the clock stops when the read that found them all started. The kernel's
+RSS is sampled every 0.2 s (psutil) from before the loop to the end of the close: growth =
+peak - before.
 
 MLflow sync and async log ``FEWER`` points (see there) and the table says so.
 """
@@ -82,12 +84,15 @@ def measure(tool: Tool, store_root: Any, points: int) -> dict[str, Any]:
     deadline = time.monotonic() + PATIENCE
     reads = 0
     while True:
+        # Readable at the start of the first read that finds every point: how fast each
+        # tool's reader is (the harness's business) stays out of the figure.
+        readable = time.time()
         stored = tool.read_points(store, run_name)
         reads += 1
         if len(stored) >= points or time.monotonic() > deadline:
             break
         time.sleep(1.0)
-    readable = time.time()
+    read_s = time.time() - readable
     count_ok = len(stored) == points and len({s for s, _ in stored}) == points
     return {
         "status": "ok",
@@ -95,7 +100,7 @@ def measure(tool: Tool, store_root: Any, points: int) -> dict[str, Any]:
         "seconds_to_readable": readable - clock["first_call"],
         "loop_s": clock["loop_end"] - clock["first_call"],
         "close_s": closed - clock["loop_end"],
-        "read_s": readable - closed,
+        "read_s": read_s,
         "reads": reads,
         "stored": len(stored),
         "count_ok": count_ok,

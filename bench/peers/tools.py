@@ -19,6 +19,7 @@ import json
 import os
 import queue
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -62,6 +63,11 @@ class Backends:
     mlflow_url: str
     trackside_url: str
     root: Path
+
+    def database(self, url: str) -> Path:
+        """The SQLite file behind the server at ``url``."""
+        name = "mlflow-trackside" if url == self.trackside_url else "mlflow-plain"
+        return self.root / name / "mlflow.db"
 
 
 _current: Backends | None = None
@@ -343,8 +349,15 @@ class MlflowTool(Tool):
         )
         if not runs:
             return []
-        history = client.get_metric_history(runs[0].info.run_id, METRIC)
-        return [(m.step, m.value) for m in history]
+        # The server's own store, read with SQL: MLflow's REST history reads ~2,000 points/s
+        # on this machine, which would time the reader rather than the tracker.
+        database = current_backends().database(self.url())
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT step, value FROM metrics WHERE run_uuid = ? AND key = ?",
+                (runs[0].info.run_id, METRIC),
+            ).fetchall()
+        return [(int(step), float(value)) for step, value in rows]
 
     def recover(self, store: Path, run_name: str) -> str:
         return "nothing to do: what reached the server is what there is"
