@@ -27,6 +27,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", help="comma-separated measures: " + ",".join(MEASURES))
     parser.add_argument("--tools", help="comma-separated tools: " + ",".join(TOOLS))
     parser.add_argument("--quick", action="store_true", help="fewer calls and points")
+    parser.add_argument(
+        "--points", type=int, default=None, help="end_to_end: points per tool (1,000,000)"
+    )
     parser.add_argument("--no-report", action="store_true", help="leave the READMEs alone")
     args = parser.parse_args(argv)
     args.measures = args.only.split(",") if args.only else list(MEASURES)

@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results[tool.key] = missing
                 continue
             fewer = QUICK_FEWER if args.quick else FEWER
-            points = fewer.get(tool.key, QUICK_POINTS if args.quick else POINTS)
+            default = QUICK_POINTS if args.quick else POINTS
+            points = fewer.get(tool.key, getattr(args, "points", None) or default)
             with reported(results, tool):
                 started = time.monotonic()
                 results[tool.key] = measure(tool, backend.root, points)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import signal
 import sqlite3
 import struct
@@ -390,7 +391,9 @@ class TracksideTool(MlflowTool):
             capture_output=True, text=True, timeout=4000, cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )  # fmt: skip
-        summary = " ".join((done.stdout + done.stderr).split())[:300]
+        output = " ".join((done.stdout + done.stderr).split())
+        counts = re.search(r"\d+ entries sent, \d+ left, \d+ dead-lettered", output)
+        summary = counts.group(0) if counts else output[:300]
         return f"`trackside sync` replayed the dead kernel's journal ({summary})"
 
 
