@@ -2,42 +2,43 @@
 
     python -m bench.peers.fidelity [--tools trackside,mlflow_sync,…] [--quick]
 
-Writes ``.bench/peers/fidelity.json`` (``spikes``, ``spikes_shown``, ``points_drawn``, ``how``
-per tool). Also called by ``python -m bench.peers`` through :func:`run`.
+Writes ``.bench/peers/fidelity.json`` through ``bench.peers.results`` (per tool: ``spikes``,
+``spikes_shown``, ``points_drawn``, ``how``); ``python -m bench.peers`` calls :func:`run`.
 
 The series (``SERIES_SOURCE``, the one definition, run here and in the logging kernels): a
-smooth decaying loss with a deterministic noise of up to +0.05, and 20 single steps raised by
-+2.0 at steps ``31_337 + 49_999·k`` (k = 0…19; scaled with ``--quick``'s 100,000 points).
-Those steps fall on no sampler's grid (MLflow's 320 buckets are 3,125 steps wide: the spikes
-sit 68 to 87 steps after a bucket's first row). Every spike is above every other point, and the 20
-spike values differ from each other by far more than float32's precision, so a spike is *shown*
-when the data the tool's chart draws holds a value equal to it (relative 1e-6: TensorBoard
-stores float32), whether as a point or as the max of a min/max bin.
+decaying loss with a deterministic noise of up to +0.05, and 20 single steps raised by +2.0 at
+steps ``31_337 + 49_999·k`` (k = 0…19; scaled down with ``--quick``'s 100,000 points). Those
+steps fall on no sampler's grid (MLflow's 320 buckets are 3,125 steps wide: the spikes sit 68
+to 87 steps after a bucket's first row). Every spike stands above every other point and the 20
+spike values differ by far more than float32's precision, so a spike is *shown* when the data
+a tool's chart draws holds a value equal to it (relative 1e-6: TensorBoard keeps float32),
+as a point or as the max of a min/max bin.
 
-Per tool, what its chart draws at its default view:
+Each tool logs the series with its own call (H2's adapters in ``tools.py``, a real kernel),
+except MLflow: ``MlflowClient.log_batch`` to a real ``mlflow server`` (the chart does not care
+how the points arrived; 1,000,000 synchronous REST calls would take an hour). Then, per tool,
+what its chart draws at its default view, asked of its real UI server (H3's ``ui_servers``):
 
-- MLflow (sync and async: one store, one UI): the request its run-page chart makes,
-  ``GET /ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=…&metric_key=…&
-  max_results=320`` (``maxResults:320`` in the UI's bundle), asked of a real ``mlflow server``.
-- Trackside: the panel's chart in a real JupyterLab in chromium
-  (``fidelity_trackside.mjs``: the server's min/max history, the chart's decimation, Plotly's
-  drawn traces).
-- Trackio, TensorBoard, Aim: the code path or endpoint their dashboards use (see each
-  function); W&B offline has no local chart.
+- MLflow (sync and async: one store, one UI): the run page chart's request,
+  ``get-history-bulk-interval`` with ``max_results=320`` (``maxResults:320`` in its bundle).
+- Trackside: the panel's chart in a real JupyterLab in chromium (``fidelity_trackside.mjs``:
+  the server's min/max history, the chart's decimation, Plotly's drawn traces).
+- TensorBoard: the Time Series dashboard's ``/data/plugin/timeseries/timeSeries`` request.
+- Trackio: the Metrics page's ``/api/get_logs_batch`` request, then the page's own
+  ``dataProcessing.js`` (binning) run in node.
+- Aim: the Metrics explorer's ``/api/runs/search/metric/`` request at its default density.
+- W&B offline: no local chart (``not-applicable``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import importlib
 import json
 import os
-import platform
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -48,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-RESULT = REPO / ".bench" / "peers" / "fidelity.json"
 TOOL_KEYS = ("trackside", "mlflow_sync", "mlflow_async", "trackio", "wandb", "tensorboard", "aim")
 
 POINTS = 1_000_000
@@ -214,49 +214,17 @@ def output_of(command: list[str], timeout: float, **options: Any) -> str:
     return done.stdout
 
 
-@contextlib.contextmanager
-def ui_server(command: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A tool's own UI server on a free port (its own process group, stopped at the end)."""
-    from trackside.server.probe import free_port
-    from trackside.server.process_group import stop_group
-
-    port = free_port("127.0.0.1")
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 300
-            while True:
-                try:
-                    with urllib.request.urlopen(url + ready, timeout=5):
-                        break
-                except OSError as error:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        tail = log.read()[-2000:].decode(errors="replace")
-                        raise RuntimeError(f"{command[0]} did not serve {ready}: {tail}") from error
-                    time.sleep(0.5)
-            yield url
-        finally:
-            stop_group(process.pid, grace=5)
-            process.wait(timeout=30)
-
-
 def measure_tensorboard(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
     """TensorBoard: its Time Series dashboard's request to a real ``tensorboard`` server."""
     store = work / "tensorboard"
     tool = log_with_tool("tensorboard", store, points)
     if isinstance(tool, str):
         return {"tensorboard": {"status": "missing", "reason": tool}}
-    command = [str(Path(sys.executable).with_name("tensorboard")), "--logdir", str(store)]
+    from bench.peers.ui_servers import ui_server
+
     requests = json.dumps([{"plugin": "scalars", "tag": KEY}])
-    with ui_server(command, "/data/plugin/timeseries/tags") as url:
+    with ui_server("tensorboard", store) as ui:
+        url = ui.url
         deadline = time.monotonic() + 1200
         while True:  # TensorBoard loads event files in the background: until the last step
             body = urllib.parse.urlencode({"requests": requests}).encode()
@@ -279,15 +247,6 @@ def measure_tensorboard(keys: Sequence[str], points: int, work: Path) -> dict[st
     return {"tensorboard": figures([p["value"] for p in data], spike_values(points), how)}
 
 
-#: In Trackio's interpreter: the logs its dashboard loads (the server's /get_logs_batch, as the
-#: Metrics page calls it: scalar_only, no max_points, i.e. the server's default of 3,000).
-_TRACKIO_LOGS = """
-import json, sys
-from trackio.server import get_logs_batch
-batch = get_logs_batch(sys.argv[1], [{"run": sys.argv[2]}], scalar_only=True)
-print(json.dumps(batch[0]["logs"], default=str))
-"""
-
 #: In node: Trackio's own frontend code (its Metrics page's processRunData with the default
 #: smoothing of 10, then computeMetricPlotData: 100 bins with min and max) on those logs.
 _TRACKIO_PLOT = """
@@ -302,13 +261,26 @@ console.log(JSON.stringify(plot.data.map(row => row[key])));
 
 
 def measure_trackio(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
-    """Trackio: its server's log sampling, then its dashboard's own binning (node)."""
+    """Trackio: its dashboard's request to a real Trackio server, then its own binning (node)."""
     store = work / "trackio-store"
     tool = log_with_tool("trackio", store, points)
     if isinstance(tool, str):
         return {"trackio": {"status": "missing", "reason": tool}}
-    env = {**os.environ, "TRACKIO_DIR": str(store / "trackio"), "PYTHONWARNINGS": "ignore"}
-    logs = output_of([str(tool.python), "-c", _TRACKIO_LOGS, RUN, RUN], 1800, env=env)
+    from bench.peers.ui_servers import ui_server
+
+    # What the dashboard's Metrics page asks its server (frontend api.js, getLogsBatch).
+    ask = {"project": RUN, "runs": [{"run": RUN, "run_id": None}], "scalar_only": True}
+    with ui_server("trackio", store) as ui:
+        request = urllib.request.Request(
+            f"{ui.url}/api/get_logs_batch",
+            data=json.dumps(ask).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=1800) as response:
+            answer = json.load(response)
+    if answer.get("error"):
+        raise RuntimeError(f"Trackio's get_logs_batch: {answer['error']}")
+    logs = json.dumps(answer["data"][0]["logs"])
     where = "import os, trackio; print(os.path.dirname(trackio.__file__))"
     site = output_of([str(tool.python), "-c", where], 300).strip()
     processing = Path(site) / "frontend" / "src" / "lib" / "dataProcessing.js"
@@ -316,10 +288,11 @@ def measure_trackio(keys: Sequence[str], points: int, work: Path) -> dict[str, d
     drawn = output_of(plot, 600, input=logs)
     loaded = len(json.loads(logs))
     how = (
-        f"{points:,} `trackio.log` calls in a kernel (H2's adapter); the logs Trackio's server "
-        f"hands its dashboard (`get_logs_batch` as the Metrics page calls it: {loaded:,} rows, "
-        "its default max_points=3000), then the dashboard's own code (frontend "
-        "dataProcessing.js: default smoothing 10, 100 bins with min and max) run in node"
+        f"{points:,} `trackio.log` calls in a kernel (H2's adapter); the Metrics page's request "
+        "to a real Trackio dashboard server (POST /api/get_logs_batch, scalar_only, no "
+        f"max_points: the server samples {loaded:,} rows, at most 3,000 by default), then the "
+        "page's own code (frontend dataProcessing.js: default smoothing 10, 100 bins with min "
+        "and max) run in node on them"
     )
     return {"trackio": figures(json.loads(drawn), spike_values(points), how)}
 
@@ -357,9 +330,10 @@ def measure_aim(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[
     tool = log_with_tool("aim", store, points)
     if isinstance(tool, str):
         return {"aim": {"status": "missing", "reason": tool}}
-    aim = str(tool.python.with_name("aim"))
-    with ui_server([aim, "up", "--repo", str(store / "aim"), "--yes"], "/api/projects/") as url:
-        ask = [str(tool.python), "-c", _AIM_EXPLORER, url, str(AIM_UI_POINTS)]
+    from bench.peers.ui_servers import ui_server
+
+    with ui_server("aim", store) as ui:
+        ask = [str(tool.python), "-c", _AIM_EXPLORER, ui.url, str(AIM_UI_POINTS)]
         drawn = output_of(ask, 1900)
     how = (
         f"{points:,} `run.track` calls in a kernel (H2's adapter); a real `aim up` server asked "
@@ -374,13 +348,9 @@ def measure_wandb(keys: Sequence[str], points: int, work: Path) -> dict[str, dic
     reason = missing("wandb")
     if reason:
         return {"wandb": {"status": "missing", "reason": reason}}
-    return {
-        "wandb": {
-            "status": "not-applicable",
-            "reason": "offline mode has no local chart: the points are drawn by the W&B web app "
-            "after `wandb sync`, sampled on W&B's servers (not available here)",
-        }
-    }
+    from bench.peers.ui_servers import NO_UI
+
+    return {"wandb": {"status": "not-applicable", "reason": NO_UI["wandb"]}}
 
 
 # --- the measure -----------------------------------------------------------------------------
@@ -416,9 +386,13 @@ def measure_mlflow(keys: Sequence[str], points: int, work: Path) -> dict[str, di
 def measure_trackside(keys: Sequence[str], points: int, work: Path) -> dict[str, dict[str, Any]]:
     """Trackside: logged by a tracked kernel, drawn by the panel's chart in chromium."""
     from bench.peers.tools import EXPERIMENT as TOOLS_EXPERIMENT
-    from bench.peers.tools import backends
+    from bench.peers.tools import backends, current_backends
 
-    with backends(work / "backends") as started:
+    with contextlib.ExitStack() as stack:
+        try:  # the harness's servers when `python -m bench.peers` runs us, else our own
+            started = current_backends()
+        except RuntimeError:
+            started = stack.enter_context(backends(work / "backends"))
         tool = log_with_tool("trackside", work / "trackside-store", points)
         if isinstance(tool, str):
             return {"trackside": {"status": "missing", "reason": tool}}
@@ -444,11 +418,6 @@ MEASURES: dict[str, Callable[[Sequence[str], int, Path], dict[str, dict[str, Any
     "tensorboard": measure_tensorboard,
     "aim": measure_aim,
 }
-
-
-def machine() -> str:
-    load = os.getloadavg()[0]
-    return f"{platform.machine()}, {os.cpu_count()} cores, load {load:.1f}"
 
 
 def selected(tools: object) -> list[str]:
@@ -481,31 +450,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 traceback.print_exc()
                 for key in group:
                     results.setdefault(key, {"status": "failed", "reason": repr(error)})
-    report = {
-        "measure": "fidelity",
-        "date": datetime.date.today().isoformat(),
-        "machine": machine(),
-        "points": points,
-        "spike_steps": spike_steps(points),
-        "tools": {k: results.get(k, {"status": "failed", "reason": "not measured"}) for k in keys},
-    }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(report, indent=2) + "\n")
-    return report
+    from bench.peers.results import write
+
+    tools = {k: results.get(k, {"status": "failed", "reason": "not measured"}) for k in keys}
+    return write("fidelity", tools, points=points, spike_steps=spike_steps(points))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.peers.fidelity", description=__doc__)
     parser.add_argument("--tools", help="comma-separated keys: " + ",".join(TOOL_KEYS))
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_POINTS:,} points")
-    report = run(parser.parse_args())
-    for key, result in report["tools"].items():
+    args = parser.parse_args()
+    report = run(args)
+    for key in selected(args.tools):
+        result = report["tools"][key]
         if result["status"] == "ok":
             shown = f"{result['spikes_shown']}/{result['spikes']} spikes"
             print(f"{key}: {shown}, {result['points_drawn']} points drawn")
         else:
             print(f"{key}: {result['status']} ({result.get('reason')})")
-    print(f"wrote {RESULT.relative_to(REPO)}")
+    from bench.peers.results import results_dir
+
+    print(f"wrote {results_dir() / 'fidelity.json'}")
 
 
 if __name__ == "__main__":
