@@ -50,8 +50,24 @@ ROWS = (
         total="spikes"),
 )  # fmt: skip
 
-#: Why a peer leads a row, where it does (the table shows it as measured).
-REASONS: dict[tuple[str, str], str] = {}
+#: Why a peer leads a row, where it does (the table shows it as measured): by (figure, tool),
+#: else by figure.
+REASONS: dict[tuple[str, str], str] = {
+    ("rss_growth_mb", "wandb"): "W&B hands every point to its wandb-core process at once;"
+    " that process's memory is not the kernel's and is not counted",
+}
+REASONS_BY_FIGURE: dict[str, str] = {
+    "seconds_to_readable": "the peer writes straight into a local file from the logging"
+    " process; Trackside's points go through its journal, a background sender and MLflow's"
+    " REST API into the server's SQLite (the same path as MLflow's own clients), which on"
+    " this machine drains a few thousand points a second",
+    "rss_growth_mb": "the peer keeps little per point in the kernel (it writes an event file"
+    " or makes a request per call); Trackside's kernel holds points in memory on their way to"
+    " the panel and to MLflow (the live stream's buffer, the sender's batches), and Python"
+    " keeps the heap it grew",
+    "recovered": "the peer had written every point before the kill (a blocking call per"
+    " point, or a local write per call)",
+}
 
 
 def load() -> dict[str, dict[str, Any]]:
@@ -142,7 +158,9 @@ def table(data: dict[str, dict[str, Any]]) -> tuple[str, list[str]]:
         unit = f" ({row.unit})" if row.unit else ""
         lines.append(f"| {row.label}{unit} | " + " | ".join(cells) + " |")
         for key in leads(row, results):
-            reason = REASONS.get((row.measure, key), "reason not established in this run")
+            reason = REASONS.get((row.figure, key)) or REASONS_BY_FIGURE.get(
+                row.figure, "reason not established in this run"
+            )
             notes.append(f"- {row.label}: **{TOOLS[key].label} is ahead** — {reason}")
     return "\n".join(lines), notes
 
