@@ -54,8 +54,9 @@ def serve(key: str, work: Path) -> None:
         kernel = kernel_for(tool, store)
         stack.callback(kernel.shutdown)
         kernel.run(tool.open_cell(store, RUN_NAME))
-        # A first point, so that the UI's default view has the run and its chart of `loss`.
-        kernel.run("log(0, 0.375)\n")
+        # First points, so that the UI's default view has the run and its line chart of `loss`
+        # (MLflow draws a metric with one step as a bar of its latest value, never refreshed).
+        kernel.run("log(0, 0.375)\nlog(1, 1.375)\nlog(2, 2.375)\n")
         if key == "tensorboard":
             # SummaryWriter writes every 120 s by default: the first point is set-up, not timed.
             kernel.run("_writer.flush()\n")
