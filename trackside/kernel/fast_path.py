@@ -44,8 +44,14 @@ _pid = os.getpid()
 # MLflow's thread-locals (``ThreadLocalVariable``, whose ``reset()`` replaces ``thread_local``):
 # the stored value is read directly; whenever MLflow's ``get()`` would do more than return it,
 # MLflow decides.
-_run_stack_var = fluent._active_run_stack
-_model_context_var = fluent._ACTIVE_MODEL_CONTEXT
+_run_stack_var: Any = getattr(fluent, "_active_run_stack", None)
+_model_context_var: Any = getattr(fluent, "_ACTIVE_MODEL_CONTEXT", None)
+# Without these MLflow internals (another MLflow version), MLflow's own functions stay in place.
+SUPPORTED = (
+    hasattr(_run_stack_var, "thread_local")
+    and hasattr(_model_context_var, "thread_local")
+    and hasattr(tracking_utils, "_tracking_uri")
+)
 
 # MLflow's own fluent functions, kept for good: a fast function held by user code after
 # ``uninstall`` still reaches them.
@@ -71,6 +77,8 @@ os.register_at_fork(after_in_child=_after_fork)
 def install() -> None:
     """Route ``mlflow.log_metric`` / ``mlflow.log_metrics`` through the fast path (while the
     hook has a sink for the current tracking URI; else the calls are MLflow's own)."""
+    if not SUPPORTED:
+        return
     with _lock:
         for name, fast in _FAST.items():
             original = _MLFLOW[name]

@@ -430,3 +430,26 @@ def test_async_logging_variable_decides_the_return_value_as_in_mlflow(
         finally:
             fast_path.install()
     assert fast == through_mlflow and fast[0] == "raised"
+
+
+def test_the_installed_mlflow_has_what_the_fast_path_reads() -> None:
+    # else install() leaves MLflow's functions in place: correct, but slow again
+    assert fast_path.SUPPORTED
+
+
+def test_a_client_method_patched_over_the_hook_is_not_bypassed(
+    uri: str, durable: DurableLogging, fallbacks: Fallbacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    hooked = mlflow.MlflowClient.log_metric
+
+    def patched(self: Any, run_id: str, key: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(key)
+        return hooked(self, run_id, key, *args, **kwargs)
+
+    monkeypatch.setattr(mlflow.MlflowClient, "log_metric", patched)
+    with mlflow.start_run() as run:
+        mlflow.log_metric("m", 1.0)
+    assert seen == ["m"] and fallbacks.count == 1
+    assert durable.flush(30)
+    assert [v for _, _, v in history(uri, run.info.run_id, "m")] == [1.0]
