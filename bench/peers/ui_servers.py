@@ -145,8 +145,8 @@ def mlflow_ui(store: Path, port: int | None = None) -> AbstractContextManager[Ui
 
 def tensorboard_ui(store: Path, port: int | None = None) -> AbstractContextManager[UiServer]:
     """``tensorboard --logdir store``: the backend re-reads event files every 5 s
-    (``--reload_interval`` default) and the page reloads its data every 30 s (the UI's
-    "Reload data" setting, on by default)."""
+    (``--reload_interval`` default); the page's own auto-reload is off by default
+    (TensorBoard 2.x settings: ``reloadEnabled: false``, 30 s when a user turns it on)."""
     port = port or free_port(HOST)
     command = [
         _bin("tensorboard", "tensorboard"),
@@ -163,7 +163,7 @@ def tensorboard_ui(store: Path, port: int | None = None) -> AbstractContextManag
         store,
         port,
         "/data/environment",
-        "backend --reload_interval 5 s, page auto-reload every 30 s (defaults)",
+        "backend re-reads every 5 s, page auto-reload off (defaults)",
     )
 
 
