@@ -10,6 +10,8 @@ is appended (README.md: before "How it fits together") when its markers are not 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,16 +59,16 @@ REASONS: dict[tuple[str, str], str] = {
     " that process's memory is not the kernel's and is not counted",
 }
 REASONS_BY_FIGURE: dict[str, str] = {
-    "seconds_to_readable": "the peer writes straight into a local file from the logging"
+    "seconds_to_readable": "these peers write straight into local files from the logging"
     " process; Trackside's points go through its journal, a background sender and MLflow's"
     " REST API into the server's SQLite (the same path as MLflow's own clients), which on"
     " this machine drains a few thousand points a second",
-    "rss_growth_mb": "the peer keeps little per point in the kernel (it writes an event file"
-    " or makes a request per call); Trackside's kernel holds points in memory on their way to"
+    "rss_growth_mb": "these peers keep little per point in the kernel (an event file written"
+    " or a request made per call); Trackside's kernel holds points in memory on their way to"
     " the panel and to MLflow (the live stream's buffer, the sender's batches), and Python"
     " keeps the heap it grew",
-    "recovered": "the peer had written every point before the kill (a blocking call per"
-    " point, or a local write per call)",
+    "recovered": "these peers had written every point before the kill (a blocking call or a"
+    " local write per point)",
 }
 
 
@@ -117,7 +119,7 @@ def _ratio(row: Row, result: dict[str, Any], reference: dict[str, Any] | None) -
     if row.total or not ours or theirs is None:
         return ""
     ratio = float(theirs) / float(ours)
-    digits = ",.0f" if ratio >= 10 else ".1f"
+    digits = ",.0f" if ratio >= 10 else ".1f" if ratio >= 0.1 else ".1g"
     return f"{ratio:{digits}}×"  # noqa: RUF001
 
 
@@ -140,6 +142,8 @@ def leads(row: Row, results: dict[str, dict[str, Any]]) -> list[str]:
         if key != "trackside"
         and result.get("status") == "ok"
         and result.get(row.figure) is not None
+        # a figure over fewer points or calls than Trackside's is shown, not compared
+        and (row.count is None or result.get(row.count) == ours.get(row.count))
         and better(share(result), share(ours))
     ]
 
@@ -157,11 +161,15 @@ def table(data: dict[str, dict[str, Any]]) -> tuple[str, list[str]]:
         cells = [cell(row, results.get(k), reference) for k in keys]
         unit = f" ({row.unit})" if row.unit else ""
         lines.append(f"| {row.label}{unit} | " + " | ".join(cells) + " |")
+        by_reason: dict[str, list[str]] = {}
         for key in leads(row, results):
             reason = REASONS.get((row.figure, key)) or REASONS_BY_FIGURE.get(
                 row.figure, "reason not established in this run"
             )
-            notes.append(f"- {row.label}: **{TOOLS[key].label} is ahead** — {reason}")
+            by_reason.setdefault(reason, []).append(TOOLS[key].label)
+        for reason, labels in by_reason.items():
+            who = ", ".join(labels) + (" is" if len(labels) == 1 else " are")
+            notes.append(f"- {row.label}: **{who} ahead** — {reason}")
     return "\n".join(lines), notes
 
 
@@ -280,6 +288,18 @@ def section(data: dict[str, dict[str, Any]], *, for_readme: bool) -> str:
     return "\n".join(parts)
 
 
+def prettier(markdown: str) -> str:
+    """The block as ``npm run prettier:check`` wants it (tables aligned), when npx is here."""
+    npx = shutil.which("npx")
+    if npx is None:
+        return markdown
+    done = subprocess.run(
+        [npx, "prettier", "--stdin-filepath", "block.md"],
+        input=markdown, capture_output=True, text=True, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    return done.stdout.rstrip("\n") if done.returncode == 0 else markdown
+
+
 def replace_between(path: Path, block: str, anchor: str | None) -> None:
     text = path.read_text()
     if BEGIN in text and END in text:
@@ -300,9 +320,9 @@ def main() -> None:
         print(f"no results in {results_dir()}: run python -m bench.peers first")
         return
     chart(data)
-    replace_between(BENCH_README, section(data, for_readme=False), None)
-    replace_between(README, section(data, for_readme=True), README_ANCHOR)
-    print(f"wrote {BENCH_README.relative_to(REPO)}, {README.relative_to(REPO)}, {CHART.name}")
+    replace_between(BENCH_README, prettier(section(data, for_readme=False)), None)
+    replace_between(README, prettier(section(data, for_readme=True)), README_ANCHOR)
+    print(f"wrote {BENCH_README}, {README}, {CHART}")
 
 
 if __name__ == "__main__":
