@@ -209,20 +209,30 @@ def chart(data: dict[str, dict[str, Any]]) -> bool:
     if not panels:
         return False
     figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.2), squeeze=False)
+    keys = [k for k in TOOLS if any(k in data[p[0]]["tools"] for p in panels)]
     for axis, (measure, figure_key, title) in zip(axes[0], panels, strict=True):
         results = data[measure]["tools"]
-        keys = [k for k in TOOLS if results.get(k, {}).get("status") == "ok"
-                and results[k].get(figure_key)]  # fmt: skip
-        values = [float(results[k][figure_key]) for k in keys]
+        values = [
+            float(results[k][figure_key])
+            if results.get(k, {}).get("status") == "ok" and results[k].get(figure_key)
+            else 0.0
+            for k in keys
+        ]
         colors = ["#d9480f" if k == "trackside" else "#868e96" for k in keys]
-        axis.barh([TOOLS[k].label for k in keys], values, color=colors)
+        low = min((v for v in values if v > 0), default=1.0) / 3
+        widths = [v - low if v else 0.0 for v in values]  # log axis: bars start at `low`
+        axis.barh([TOOLS[k].label for k in keys], widths, left=low, color=colors)
         axis.set_xscale("log")
         axis.invert_yaxis()
         axis.set_title(title, fontsize=9)
-        for y, value in enumerate(values):
-            axis.text(value, y, f" {value:,.3g}", va="center", fontsize=8)
+        for y, (key, value) in enumerate(zip(keys, values, strict=True)):
+            if value:
+                text = f" {value:,.0f}" if value >= 100 else f" {value:.3g}"
+            else:
+                text = " " + str(results.get(key, {}).get("status", "not measured"))
+            axis.text(value or low, y, text, va="center", fontsize=8)
         axis.tick_params(labelsize=8)
-        axis.margins(x=0.25)
+        axis.margins(x=0.3)
     figure.tight_layout()
     CHART.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(CHART, format="svg", metadata={"Date": None})
