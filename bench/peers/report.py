@@ -42,9 +42,9 @@ class Row:
 ROWS = (
     Row("Per-call cost, median", "per_call", "median_us", "µs", True, count="calls"),
     Row("Per-call cost, p99", "per_call", "p99_us", "µs", True, count="calls"),
-    Row("Points logged → all readable in the store", "end_to_end", "seconds_to_readable", "s",
+    Row("Logged → all readable in the store", "end_to_end", "seconds_to_readable", "s",
         True, count="points"),
-    Row("Kernel memory growth over those points", "end_to_end", "rss_growth_mb", "MB", True,
+    Row("Kernel memory growth", "end_to_end", "rss_growth_mb", "MB", True,
         count="points"),
     Row("Recovered after kill -9", "durability", "recovered", "", False, total="logged"),
     Row("Time to see a point, median", "see", "median_ms", "ms", True),
@@ -160,7 +160,9 @@ def table(data: dict[str, dict[str, Any]]) -> tuple[str, list[str]]:
         reference = results.get("trackside")
         cells = [cell(row, results.get(k), reference) for k in keys]
         unit = f" ({row.unit})" if row.unit else ""
-        lines.append(f"| {row.label}{unit} | " + " | ".join(cells) + " |")
+        size = (reference or {}).get(row.count) if row.count else None
+        sample = f", {size:,} {row.count}" if isinstance(size, int) else ""
+        lines.append(f"| {row.label}{sample}{unit} | " + " | ".join(cells) + " |")
         by_reason: dict[str, list[str]] = {}
         for key in leads(row, results):
             reason = REASONS.get((row.figure, key)) or REASONS_BY_FIGURE.get(
@@ -259,7 +261,7 @@ def section(data: dict[str, dict[str, Any]], *, for_readme: bool) -> str:
             "    .venv/bin/pip install -e '.[test,bench]'   # wandb, tensorboard (+ torch)",
             "    .venv/bin/python -m bench.peers.venvs   # .venv-peers/trackio, .venv-peers/aim",
             "    .venv/bin/python -m bench.peers [--only per_call,end_to_end,durability,see,"
-            "fidelity] [--tools …] [--quick]",
+            "fidelity] [--tools …] [--quick] [--points N]",
             "",
             "Every tool logs the same series (`loss`, value = step × 0.5) from a real ipykernel"  # noqa: RUF001
             " (jupyter_client), notebook-style; Trackside is `mlflow.log_metric` in a tracked"
