@@ -7,13 +7,15 @@ server, measures the per-call cost of ``mlflow.log_metric`` in
 
   (a) durable mode as a tracked kernel has it: the fluent fast path (``fast_path.py``) + the
       journal + the background sender,
+  (a+) the same with the metric feed's subscribers of a tracked kernel (the capture logger and
+      the live stream's tee; the stream's sender thread is not running, no comm),
   (a') durable mode through MLflow's own fluent function (fast path off, hook only),
   (b) plain synchronous MLflow,
   (c) MLflow's own async logging (``synchronous=False``),
 
 each with MLflow's registry URI unset (MLflow then looks for a Spark session on every
 ``MlflowClient()``, i.e. twice per ``log_metric``) and set (as a tracked kernel should have it).
-(a), (a') and (c) are measured in interleaved rounds so that machine noise hits them alike.
+(a), (a+), (a') and (c) are measured in interleaved rounds so that machine noise hits them alike.
 Then logs ``--points`` points in a tight loop in durable mode and reports the time from the end
 of the loop until MLflow acknowledged all of them, the count and checksum found in MLflow, and
 the process's RSS growth (``--points 0``: skip that part).
@@ -45,8 +47,10 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from trackside.kernel import fast_path  # noqa: E402
+from trackside.kernel import fast_path, mlflow_hook  # noqa: E402
+from trackside.kernel.capture.logger import CaptureLogger  # noqa: E402
 from trackside.kernel.journal.durable import DurableLogging  # noqa: E402
+from trackside.kernel.live.comm_stream import MetricStream  # noqa: E402
 
 
 def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -91,13 +95,21 @@ def per_call(n: int, **kwargs: Any) -> list[float]:
 def measure_modes(
     url: str, journal: Path, sizes: dict[str, int], rounds: int = 5
 ) -> dict[str, float]:
-    times: dict[str, list[float]] = {"a": [], "a_fluent": [], "c": []}
+    times: dict[str, list[float]] = {"a": [], "a_feed": [], "a_fluent": [], "c": []}
     for _ in range(rounds):
         durable = DurableLogging(url, journal, flush_timeout=600)
         durable.install()
         assert fast_path.installed()
         with mlflow.start_run():
             times["a"] += per_call(sizes["a"] // rounds)
+        stops = [
+            mlflow_hook.listen(CaptureLogger().on_points),
+            mlflow_hook.listen(MetricStream(max_buffered=10**8).feed),
+        ]
+        with mlflow.start_run():
+            times["a_feed"] += per_call(sizes["a"] // rounds)
+        for stop in stops:
+            stop()
         fast_path.uninstall()
         with mlflow.start_run():
             times["a_fluent"] += per_call(sizes["a"] // rounds)
@@ -213,9 +225,11 @@ def main() -> None:
         print(
             f"{mode}: (a) durable + fast path {r['a'] * 1e6:.2f} us"
             f" (p99 {r['a_p99'] * 1e6:.1f} us, {r['calls_a']} calls),"
+            f" (a+) with the feed's subscribers {r['a_feed'] * 1e6:.2f} us,"
             f" (a') durable via MLflow's fluent function {r['a_fluent'] * 1e6:.1f} us,"
             f" (b) sync {r['b'] * 1e6:.0f} us, (c) async {r['c'] * 1e6:.1f} us;"
             f" b/a = {r['b'] / r['a']:.0f}x, c/a = {r['c'] / r['a']:.1f}x,"
+            f" c/(a+) = {r['c'] / r['a_feed']:.1f}x,"
             f" a'/a = {r['a_fluent'] / r['a']:.1f}x"
         )
     if "million" in results:
