@@ -432,9 +432,12 @@ def selected(tools: object) -> list[str]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Measure the selected tools, write ``.bench/peers/fidelity.json``, return its content."""
+    from bench.peers.results import write
+
     keys = selected(getattr(args, "tools", None))
     points = QUICK_POINTS if getattr(args, "quick", False) else POINTS
     results: dict[str, dict[str, Any]] = {}
+    report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-fidelity-") as folder:
         work = Path(folder)
         groups: list[tuple[list[str], Callable[..., dict[str, dict[str, Any]]]]] = [
@@ -450,10 +453,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 traceback.print_exc()
                 for key in group:
                     results.setdefault(key, {"status": "failed", "reason": repr(error)})
-    from bench.peers.results import write
-
-    tools = {k: results.get(k, {"status": "failed", "reason": "not measured"}) for k in keys}
-    return write("fidelity", tools, points=points, spike_steps=spike_steps(points))
+            # Each tool's result is kept as soon as it is known: a long run cut short keeps
+            # what it measured (each entry says how many points it was measured on).
+            done = {k: {**results[k], "points": points} for k in group if k in results}
+            report = write("fidelity", done, points=points, spike_steps=spike_steps(points))
+    return report
 
 
 def main() -> None:
