@@ -385,16 +385,35 @@ class TracksideTool(MlflowTool):
         )
 
     def recover(self, store: Path, run_name: str) -> str:
+        journaled = self.journaled(store)
+        limit = float(os.environ.get("BENCH_PEERS_REPLAY_TIMEOUT") or 600)
         done = subprocess.run(
             [sys.executable, "-m", "trackside.cli", "sync", "--journal-dir",
-             str(store / "journal"), "--tracking-uri", self.url(), "--timeout", "3600"],
-            capture_output=True, text=True, timeout=4000, cwd=REPO,
+             str(store / "journal"), "--tracking-uri", self.url(), "--timeout", f"{limit:g}"],
+            capture_output=True, text=True, timeout=limit + 300, cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )  # fmt: skip
         output = " ".join((done.stdout + done.stderr).split())
         counts = re.search(r"\d+ entries sent, \d+ left, \d+ dead-lettered", output)
         summary = counts.group(0) if counts else output[:300]
-        return f"`trackside sync` replayed the dead kernel's journal ({summary})"
+        return (
+            f"{journaled:,} points were in the dead kernel's journal; `trackside sync`"
+            f" (--timeout {limit:g}) replayed it: {summary}"
+        )
+
+    @staticmethod
+    def journaled(store: Path) -> int:
+        """Distinct ``loss`` steps in the kernel journals under ``store`` (what a replay sends)."""
+        from trackside.kernel.journal.records import Metric, iter_records
+
+        steps = set()
+        for journal in (store / "journal").iterdir() if (store / "journal").exists() else ():
+            if not (journal / "owner.json").exists():
+                continue
+            for _, entry in iter_records(journal):
+                if type(entry) is Metric and entry.key == METRIC:
+                    steps.add(entry.step)
+        return len(steps)
 
 
 # Tools with a local store under `store`.
