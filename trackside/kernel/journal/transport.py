@@ -118,12 +118,14 @@ def read_within(response: Any, deadline: float, what: str) -> _Answer:
 
     The HTTP client's timeout bounds each read, not the whole answer: a server (or a proxy)
     trickling its body a byte at a time, each within that timeout, would hold a sender slot
-    for as long as it liked. Here every read may wait only for what is left until the deadline.
+    for as long as it liked. Here every read may wait only for what is left until the
+    deadline (when the answer closes its connection, the socket is out of reach: then each
+    read keeps the client's own timeout, and the bound is the deadline plus one such read).
     """
     raw = response.raw
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
-    if sock is None or not hasattr(raw, "read1"):  # not urllib3 (another SDK's client)
+    if not hasattr(raw, "read1"):  # not urllib3 (another SDK's client)
         return _Answer(response.status_code, response.headers, response.content)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
     late = f"{what}: the answer did not arrive in time (its body came too slowly)"
     chunks: list[bytes] = []
     try:
@@ -131,8 +133,9 @@ def read_within(response: Any, deadline: float, what: str) -> _Answer:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TransientError(late)
-            sock.settimeout(left)
-            chunk = raw.read1(READ_CHUNK)
+            if sock is not None:
+                sock.settimeout(left)
+            chunk = raw.read1(READ_CHUNK, decode_content=True)  # gzip from a proxy too
             if not chunk:
                 break
             chunks.append(chunk)
