@@ -56,10 +56,10 @@ class FakeTransport:
     def fetch_params(self, run_id: str) -> dict[str, str] | None:
         return {}
 
-    def log_batch(self, batch: Batch) -> None:
+    def log_batch(self, batch: Batch, timeout: float | None = None) -> None:
         self._request(batch)
 
-    def update_run(self, update: RunUpdate) -> None:
+    def update_run(self, update: RunUpdate, timeout: float | None = None) -> None:
         self._request(update)
 
     def _request(self, request: Batch | RunUpdate) -> None:

@@ -125,3 +125,35 @@ def test_a_compressed_answer_is_read_decoded(protocol: str) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_server_that_answers_slowly_gets_more_time_on_each_retry(
+    real_mlflow: MlflowServer, tmp_path: Path
+) -> None:
+    # Every log-batch answer comes 2.5 s late, past the transport's 1 s bound: with the same
+    # bound on every retry the batch would be abandoned and resent for ever (and each resend,
+    # which MLflow dedupes row by row, makes a busy server slower still).
+    run_id = create_run(real_mlflow.url)
+    journal = tmp_path / "k"
+    journal.mkdir()
+    JournalWriter(journal).append([Metric(run_id, "x", i * 0.5, 1000 + i, i) for i in range(200)])
+    with fault_proxy(real_mlflow.url) as proxy:
+        proxy.delay("/runs/log-batch", seconds=2.5, times=1000)
+        backlog = BacklogSender(
+            journal,
+            RestTransport(proxy.url, timeout=1.0),
+            DeadLetters(tmp_path / "dead.jsonl", journal.name, proxy.url),
+            threading.Event(),
+            backoff_cap=0.5,
+            in_flight=1,
+        )
+        started = time.monotonic()
+        while not (backlog.reader.exhausted and backlog.idle()):
+            backlog.step(final=True)
+            assert time.monotonic() - started < 60, "the slow batch was never let finish"
+        backlog.close()
+        tries = [e for e in proxy.faulted("delay") if e.path.split("?")[0].endswith("log-batch")]
+    assert read_ack(journal) == 200
+    assert 2 <= len(tries) <= 4, len(tries)  # 1 s, 2 s: too short; 4 s: long enough
+    steps = [step for step, _, _ in history(real_mlflow.url, run_id, "x")]
+    assert steps == list(range(200))  # the resent rows are in MLflow once

@@ -44,6 +44,11 @@ from .transport import MisconfiguredError, RejectedError, SenderWarning, Transie
 READ_BYTES = 1024 * 1024
 #: Retries of a transient failure: from 0.25 s, doubling, capped by ``backoff_cap``.
 RETRY = Backoff(first=0.25, cap=30.0, jitter=0.5)
+#: The longest a retried request may take. Each retry of the same request doubles the time it
+#: may take, from the transport's own bound: a server that does answer, only slowly (a busy
+#: team server; a resent batch that MLflow then dedupes row by row, slower than the first
+#: time) must not be abandoned and sent again for ever.
+PATIENCE_CAP = 240.0
 DEFAULT_IN_FLIGHT = 4
 MAX_IN_FLIGHT = 32
 #: Windows read ahead of the ack (each READ_BYTES of records), so that requests keep flowing
@@ -275,7 +280,7 @@ class BacklogSender:
             asked = 0.0  # the server's Retry-After
             try:
                 if self._server_is_own():
-                    self._send(request)
+                    self._send(request, self._patience(attempt))
                     return True
             except TransientError as error:
                 # The server was away or struggling: when it answers again, make sure it is
@@ -332,14 +337,22 @@ class BacklogSender:
             self._verified = True
             return True
 
-    def _send(self, request: Request) -> None:
+    def _patience(self, attempt: int) -> float | None:
+        """How long try number ``attempt`` (from 0) of a request may take; None: the
+        transport's own bound."""
+        base = getattr(self.transport, "timeout", None)
+        if not isinstance(base, (int, float)) or attempt == 0:
+            return None
+        return Backoff(first=base, cap=max(base, PATIENCE_CAP)).delay(attempt)
+
+    def _send(self, request: Request, timeout: float | None = None) -> None:
         try:
             if isinstance(request, Batch):
-                self.transport.log_batch(request)
+                self.transport.log_batch(request, timeout)
                 with self._counts:
                     self.progress.sent += request.count()
             else:
-                self.transport.update_run(request)
+                self.transport.update_run(request, timeout)
                 with self._counts:
                     self.progress.sent += 1
         except RejectedError as error:
@@ -351,7 +364,7 @@ class BacklogSender:
                 return
             # A param conflict must not take valid metrics down with it: retry in parts.
             for part in parts:
-                self._send(part)
+                self._send(part, timeout)
 
     def _drop_segments(self) -> None:
         keep = []

@@ -77,11 +77,12 @@ def mlflow_entities(
 
 
 class Transport(Protocol):
-    def log_batch(self, batch: Batch) -> None: ...
+    # ``timeout``: how long this one request may take (None: the transport's own bound).
+    def log_batch(self, batch: Batch, timeout: float | None = None) -> None: ...
 
     def fetch_params(self, run_id: str) -> dict[str, str] | None: ...
 
-    def update_run(self, update: RunUpdate) -> None: ...
+    def update_run(self, update: RunUpdate, timeout: float | None = None) -> None: ...
 
     def server_identity(self) -> str | None: ...
 
@@ -169,10 +170,10 @@ class RestTransport:
         self._creds = store.get_host_creds
         self.timeout = timeout
 
-    def log_batch(self, batch: Batch) -> None:
-        self._post(LOG_BATCH, batch.body())
+    def log_batch(self, batch: Batch, timeout: float | None = None) -> None:
+        self._post(LOG_BATCH, batch.body(), timeout)
 
-    def update_run(self, update: RunUpdate) -> None:
+    def update_run(self, update: RunUpdate, timeout: float | None = None) -> None:
         body: dict[str, Any] = {"run_id": update.run_id, "run_uuid": update.run_id}
         if update.status is not None:
             body["status"] = update.status
@@ -180,7 +181,7 @@ class RestTransport:
             body["end_time"] = update.end_time
         if update.name is not None:
             body["run_name"] = update.name
-        self._post(UPDATE_RUN, body)
+        self._post(UPDATE_RUN, body, timeout)
 
     def fetch_params(self, run_id: str) -> dict[str, str] | None:
         """The run's params, with one short request (no MLflow retry loop); None on failure."""
@@ -246,12 +247,13 @@ class RestTransport:
             return None  # no experiment 0 (deleted for good, Databricks) or not allowed to read
         return identity_of(experiment.get("creation_time"), experiment.get("artifact_location"))
 
-    def _post(self, endpoint: str, body: dict[str, Any]) -> None:
+    def _post(self, endpoint: str, body: dict[str, Any], timeout: float | None = None) -> None:
         from mlflow.exceptions import MlflowException
         from mlflow.utils.rest_utils import http_request
 
         data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
-        deadline = time.monotonic() + self.timeout
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
         try:
             streamed = http_request(
                 self._creds(),
@@ -260,7 +262,7 @@ class RestTransport:
                 max_retries=0,
                 backoff_factor=0,
                 backoff_jitter=0,
-                timeout=self.timeout,
+                timeout=timeout,
                 raise_on_status=False,
                 data=data,
                 extra_headers={"Content-Type": "application/json"},
@@ -300,7 +302,8 @@ class StoreTransport:
         self.tracking_uri = tracking_uri
         self._store = _get_store(tracking_uri)
 
-    def log_batch(self, batch: Batch) -> None:
+    def log_batch(self, batch: Batch, timeout: float | None = None) -> None:
+        # A store call has no network bound: ``timeout`` does not apply.
         metrics, params, tags = mlflow_entities(batch.metrics, batch.params, batch.tags)
         self._call(lambda: self._store.log_batch(batch.run_id, metrics, params, tags))
 
@@ -318,7 +321,7 @@ class StoreTransport:
             return None
         return identity_of(experiment.creation_time, experiment.artifact_location)
 
-    def update_run(self, update: RunUpdate) -> None:
+    def update_run(self, update: RunUpdate, timeout: float | None = None) -> None:
         from mlflow.entities import RunStatus
 
         run = self._store.get_run(update.run_id)
