@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..live.feed import MetricPoint
 from ..notices import notice
 
 
@@ -59,7 +60,7 @@ class CaptureLogger:
 
     def on_points(self, points: Any) -> None:
         """Metric feed subscriber: one ``MetricPoint`` or an iterable of them. Must stay cheap."""
-        if hasattr(points, "run_id"):
+        if isinstance(points, MetricPoint):
             points = (points,)
         for point in points:
             keys = self._run(point.run_id)

@@ -134,9 +134,13 @@ class MetricStream:
                 if self._buffered + n > self.max_buffered:
                     self._note_lost(points)
                     return
+                # Wake the sender only for the first chunk since it last drained (it clears
+                # the event under this lock): ``Event.set`` costs ~0.5 µs on every call.
+                first = not self._chunks
                 self._chunks.append(points)
                 self._buffered += n
-            self._wake.set()
+            if first:
+                self._wake.set()
         except Exception as error:  # pragma: no cover - defensive
             _warn_once("feed", f"live metric stream disabled for a batch: {error!r}")
 

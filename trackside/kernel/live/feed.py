@@ -17,7 +17,9 @@ from dataclasses import dataclass
 __all__ = ["MetricPoint", "Subscriber", "has_subscribers", "publish", "subscribe"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through ``object.__setattr__`` (~0.7 µs a point
+# against ~0.2 µs), and one is made per tracked ``log_metric``. Treat points as read-only.
+@dataclass(slots=True)
 class MetricPoint:
     run_id: str
     key: str
