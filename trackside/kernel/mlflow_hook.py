@@ -177,15 +177,28 @@ def _sink_for(client: MlflowClient) -> Sink | None:
 
 # ``os.environ`` keeps its values in ``_data`` under encoded names: a lookup there is ~10x
 # cheaper than ``os.environ.get`` and sees the same values.
-_environ_data: dict[Any, Any] | None = getattr(os.environ, "_data", None)
+environ_data: dict[Any, Any] | None = getattr(os.environ, "_data", None)
 _ASYNC_NAME = os.environ.encodekey(MLFLOW_ENABLE_ASYNC_LOGGING.name)  # type: ignore[attr-defined]
 
 
+# The last raw value of the variable MLflow parsed, and its answer (an invalid value is never
+# kept: MLflow's ``get()`` raises for it on every call).
+_async_seen: tuple[Any, bool] = (None, False)
+
+
 def async_logging_enabled() -> bool:
-    """``MLFLOW_ENABLE_ASYNC_LOGGING.get()``, without its cost when the variable is unset."""
-    if _environ_data is not None and _ASYNC_NAME not in _environ_data:
+    """``MLFLOW_ENABLE_ASYNC_LOGGING.get()``, without its cost on every call."""
+    global _async_seen
+    if environ_data is None:
+        return bool(MLFLOW_ENABLE_ASYNC_LOGGING.get())
+    raw = environ_data.get(_ASYNC_NAME)
+    if raw is None:
         return bool(MLFLOW_ENABLE_ASYNC_LOGGING.default)
-    return bool(MLFLOW_ENABLE_ASYNC_LOGGING.get())
+    if raw == _async_seen[0]:
+        return _async_seen[1]
+    answer = bool(MLFLOW_ENABLE_ASYNC_LOGGING.get())
+    _async_seen = (raw, answer)
+    return answer
 
 
 def logging_result(synchronous: bool | None) -> RunOperations | None:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import fluent
+from mlflow.tracking._tracking_service import utils as tracking_utils
 
 from trackside.kernel import fast_path, mlflow_hook
 from trackside.kernel.journal.durable import DurableLogging
@@ -422,6 +423,10 @@ def test_async_logging_variable_decides_the_return_value_as_in_mlflow(
         operations = mlflow.log_metric("m", 2.0, step=1)
         assert operations is not None and operations.wait() is None
         assert mlflow.log_metric("m", 3.0, step=2, synchronous=True) is None
+        monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "false")  # a changed value is re-read
+        assert mlflow.log_metric("m", 3.5, step=2) is None
+        monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "TRUE")
+        assert mlflow.log_metric("m", 3.75, step=2) is not None
         monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "maybe")
         fast = _outcome(lambda: mlflow.log_metric("m", 4.0, step=3))
         fast_path.uninstall()
@@ -453,3 +458,24 @@ def test_a_client_method_patched_over_the_hook_is_not_bypassed(
     assert seen == ["m"] and fallbacks.count == 1
     assert durable.flush(30)
     assert [v for _, _, v in history(uri, run.info.run_id, "m")] == [1.0]
+
+
+def test_a_tracking_uri_from_the_environment_is_read_as_mlflow_reads_it(
+    uri: str, durable: DurableLogging, fallbacks: Fallbacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tracked kernel has no set_tracking_uri: the server extension sets $MLFLOW_TRACKING_URI.
+    with mlflow.start_run() as run:
+        monkeypatch.setattr(tracking_utils, "_tracking_uri", None)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        mlflow.log_metric("from-env", 1.0)
+        assert fallbacks.count == 0
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri + "/")  # another URI: not the sink's
+        mlflow.log_metric("other-env", 2.0)
+        assert fallbacks.count == 1
+        monkeypatch.delenv("MLFLOW_TRACKING_URI")  # MLflow's default store: not the sink's
+        assert mlflow.get_tracking_uri() != uri
+        monkeypatch.setattr(tracking_utils, "_tracking_uri", uri)
+        mlflow.log_metric("set-again", 3.0)
+        assert fallbacks.count == 1
+    assert durable.flush(30)
+    assert [v for _, _, v in history(uri, run.info.run_id, "from-env")] == [1.0]
