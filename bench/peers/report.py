@@ -189,7 +189,7 @@ def footnotes(data: dict[str, dict[str, Any]]) -> list[str]:
     for measure, d in data.items():
         for key, result in d.get("tools", {}).items():
             if result.get("status") != "ok" and key in TOOLS:
-                reason = " ".join(str(result.get("reason", "")).split())[:240]
+                reason = " ".join(str(result.get("reason", "")).split())
                 out.append(f"- ¹ {measure}, {TOOLS[key].label}: {result.get('status')} — {reason}")
     return out
 
