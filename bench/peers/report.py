@@ -70,8 +70,9 @@ REASONS: dict[tuple[str, str], str] = {
 REASONS_BY_FIGURE: dict[str, str] = {
     "seconds_to_readable": "these peers write straight into local files from the logging"
     " process; Trackside's points go through its journal, a background sender and MLflow's"
-    " REST API into the server's SQLite (the same path as MLflow's own clients), much slower"
-    " than a local write on this loaded machine (see `close_s` in the details)",
+    " REST API into the server's SQLite (the same path as MLflow's own clients): the"
+    " server's ingest (~8,000 points/s at best, `server_ingest.py`) is the limit, not the"
+    " call (see `loop_s` and `close_s` in the details)",
     "rss_growth_mb": "these peers keep little per point in the kernel (an event file written"
     " or a request made per call); Trackside's kernel holds points in memory on their way to"
     " the panel and to MLflow (the live stream's buffer, the sender's batches), and Python"
