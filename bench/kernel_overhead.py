@@ -31,7 +31,6 @@ import platform
 import shutil
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,32 +50,7 @@ from trackside.kernel import fast_path, mlflow_hook  # noqa: E402
 from trackside.kernel.capture.logger import CaptureLogger  # noqa: E402
 from trackside.kernel.journal.durable import DurableLogging  # noqa: E402
 from trackside.kernel.live.comm_stream import MetricStream  # noqa: E402
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(root / "server.log", "ab")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server",
-         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-         "--artifacts-destination", str(root / "artifacts"),
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as response:
-                if response.read().strip() == b"OK":
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("mlflow server did not start")
+from trackside.tests.servers import mlflow_server  # noqa: E402
 
 
 def per_call(n: int, **kwargs: Any) -> list[float]:
@@ -199,14 +173,15 @@ def main() -> None:
     parser.add_argument("--skip-modes", action="store_true", help="only the --points run")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="trackside-bench-"))
-    process, url = start_server(root)
-    mlflow.set_tracking_uri(url)
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
         "mlflow": mlflow.__version__,
     }
-    try:
+    # The tests' one way to run `mlflow server` (SQLite, one worker, no job runner).
+    with mlflow_server(root / "server") as server:
+        url = server.url
+        mlflow.set_tracking_uri(url)
         sizes = {"a": 50000, "b": 300, "c": 10000}
         if not args.skip_modes:
             results["registry_unset"] = measure_modes(url, root / "journal", sizes)
@@ -215,9 +190,6 @@ def main() -> None:
             results["registry_set"] = measure_modes(url, root / "journal", sizes)
         if args.points:
             results["million"] = million(url, root / "journal", args.points)
-    finally:
-        process.terminate()
-        process.wait(30)
     for mode in ("registry_unset", "registry_set"):
         if mode not in results:
             continue
