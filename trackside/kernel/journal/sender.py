@@ -44,11 +44,12 @@ from .transport import MisconfiguredError, RejectedError, SenderWarning, Transie
 READ_BYTES = 1024 * 1024
 #: Retries of a transient failure: from 0.25 s, doubling, capped by ``backoff_cap``.
 RETRY = Backoff(first=0.25, cap=30.0, jitter=0.5)
-#: The longest a retried request may take. Each retry of the same request doubles the time it
-#: may take, from the transport's own bound: a server that does answer, only slowly (a busy
+#: Each retry of the same request doubles the time it may take, from the transport's own
+#: bound, up to this many times that bound: a server that does answer, only slowly (a busy
 #: team server; a resent batch that MLflow then dedupes row by row, slower than the first
-#: time) must not be abandoned and sent again for ever.
-PATIENCE_CAP = 240.0
+#: time) must not be abandoned and sent again for ever. Kept small because a partition that
+#: drops packets (no reset) is noticed only when the request's time is up.
+PATIENCE_GROWTH = 4.0
 DEFAULT_IN_FLIGHT = 4
 MAX_IN_FLIGHT = 32
 #: Windows read ahead of the ack (each READ_BYTES of records), so that requests keep flowing
@@ -343,7 +344,7 @@ class BacklogSender:
         base = getattr(self.transport, "timeout", None)
         if not isinstance(base, (int, float)) or attempt == 0:
             return None
-        return Backoff(first=base, cap=max(base, PATIENCE_CAP)).delay(attempt)
+        return Backoff(first=base, cap=base * PATIENCE_GROWTH).delay(attempt)
 
     def _send(self, request: Request, timeout: float | None = None) -> None:
         try:
