@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from trackside.kernel.journal.durable import DurableLogging
+
 from .servers import MlflowServer, mlflow_server
 from .team_backend import (
     MotoS3,
@@ -31,6 +33,34 @@ def real_mlflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServ
     """One real ``mlflow server`` subprocess shared by the gateway tests."""
     with mlflow_server(tmp_path_factory.mktemp("mlflow")) as server:
         yield server
+
+
+@pytest.fixture
+def uri(real_mlflow: MlflowServer) -> Iterator[str]:
+    """The shared real server as this process's MLflow tracking URI; open runs ended after."""
+    import mlflow
+
+    mlflow.set_tracking_uri(real_mlflow.url)
+    yield real_mlflow.url
+    while mlflow.active_run():
+        mlflow.end_run()
+
+
+@pytest.fixture
+def durable(uri: str, tmp_path: Path) -> Iterator[DurableLogging]:
+    """Durable logging (hook + fast path + journal + sender) against ``uri``, removed after."""
+    import mlflow
+    from mlflow.tracking import fluent
+
+    from trackside.kernel import fast_path, mlflow_hook
+    from trackside.kernel.journal import durable as durable_module
+
+    logging = DurableLogging(journal_dir=tmp_path / "journal", flush_timeout=30)
+    logging.install()
+    yield logging
+    logging.uninstall()
+    assert durable_module.active() is None and not mlflow_hook.installed()
+    assert not fast_path.installed() and mlflow.log_metric is fluent.log_metric
 
 
 @dataclass

@@ -6,9 +6,7 @@ import math
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import pytest
@@ -25,23 +23,6 @@ from trackside.kernel.journal.records import iter_records
 from .kernel_helpers import REPO, create_run, get_run, history, rest
 
 MAX = 1.7976931348623157e308
-
-
-@pytest.fixture
-def uri(real_mlflow: Any) -> Iterator[str]:
-    mlflow.set_tracking_uri(real_mlflow.url)
-    yield real_mlflow.url
-    while mlflow.active_run():
-        mlflow.end_run()
-
-
-@pytest.fixture
-def durable(uri: str, tmp_path: Path) -> Iterator[DurableLogging]:
-    logging = DurableLogging(journal_dir=tmp_path / "journal", flush_timeout=30)
-    logging.install()
-    yield logging
-    logging.uninstall()
-    assert durable_module.active() is None and not mlflow_hook.installed()
 
 
 def _params(uri: str, run_id: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,23 +102,6 @@ FAST = {
     *["step-min", "step-2**63", "step-below-min", "ts-given", "ts-0", "ts-1", "ts-negative"],
     *["ts-2**63", "sync-true", "sync-false", "sync-0"],
 }
-
-
-@pytest.fixture
-def uri(real_mlflow: Any) -> Iterator[str]:
-    mlflow.set_tracking_uri(real_mlflow.url)
-    yield real_mlflow.url
-    while mlflow.active_run():
-        mlflow.end_run()
-
-
-@pytest.fixture
-def durable(uri: str, tmp_path: Path) -> Iterator[DurableLogging]:
-    logging = DurableLogging(journal_dir=tmp_path / "journal", flush_timeout=30)
-    logging.install()
-    yield logging
-    logging.uninstall()
-    assert not fast_path.installed() and mlflow.log_metric is fluent.log_metric
 
 
 class Fallbacks:

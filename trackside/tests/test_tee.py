@@ -27,14 +27,6 @@ from .kernel_helpers import get_run, history
 
 
 @pytest.fixture
-def uri(real_mlflow: Any) -> Iterator[str]:
-    mlflow.set_tracking_uri(real_mlflow.url)
-    yield real_mlflow.url
-    while mlflow.active_run():
-        mlflow.end_run()
-
-
-@pytest.fixture
 def points() -> Iterator[list[MetricPoint]]:
     got: list[MetricPoint] = []
     unsubscribe = mlflow_hook.listen(got.extend)
