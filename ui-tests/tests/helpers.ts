@@ -179,15 +179,36 @@ export async function trackNotebook(page: Page): Promise<void> {
 
 /**
  * Start running a notebook cell without waiting for it to finish.
+ *
+ * The cell is made the only active one through the notebook widget, not by a
+ * click: Galata's `selectCells` clicks the cell's corner and silently does
+ * nothing when the cell is not found, and `notebook:run-cell` then runs
+ * whichever cell was active (in the sync-backlog test, the first cell again,
+ * whose MLflow calls wait minutes on a closed server).
  */
 export async function startCell(
   page: IJupyterLabPageFixture,
   index: number
 ): Promise<void> {
-  await page.notebook.selectCells(index);
-  await page.evaluate(() => {
+  const ran = await page.evaluate(async index => {
+    const panel = window.jupyterapp.shell.currentWidget as unknown as {
+      content: {
+        activeCellIndex: number;
+        activeCell: unknown;
+        widgets: readonly unknown[];
+        deselectAll(): void;
+      };
+    };
+    const notebook = panel.content;
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    if (notebook.activeCell !== notebook.widgets[index]) {
+      return false;
+    }
     void window.jupyterapp.commands.execute('notebook:run-cell');
-  });
+    return true;
+  }, index);
+  expect(ran, `cell ${index} could not be made active`).toBe(true);
 }
 
 /**
