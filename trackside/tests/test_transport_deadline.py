@@ -18,7 +18,12 @@ from trackside.kernel.journal.batches import Batch
 from trackside.kernel.journal.dead_letters import DeadLetters
 from trackside.kernel.journal.records import JournalWriter, Metric, Param, read_ack
 from trackside.kernel.journal.sender import BacklogSender
-from trackside.kernel.journal.transport import RejectedError, RestTransport, TransientError
+from trackside.kernel.journal.transport import (
+    RejectedError,
+    RestTransport,
+    TransientError,
+    make_transport,
+)
 
 from .kernel_helpers import create_run, history
 from .reliability.fault_proxy import fault_proxy
@@ -157,3 +162,33 @@ def test_a_server_that_answers_slowly_gets_more_time_on_each_retry(
     assert 2 <= len(tries) <= 4, len(tries)  # 1 s, 2 s: too short; 4 s: long enough
     steps = [step for step, _, _ in history(real_mlflow.url, run_id, "x")]
     assert steps == list(range(200))  # the resent rows are in MLflow once
+
+
+@pytest.mark.parametrize(
+    ("setting", "bound"),
+    [(None, 15.0), ("4", 4.0), ("2.5", 2.5), ("0", 1.0), ("100000", 600.0), ("soon", 15.0),
+     ("nan", 15.0), ("inf", 15.0)],
+)  # fmt: skip
+def test_the_request_bound_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, bound: float
+) -> None:
+    if setting is None:
+        monkeypatch.delenv("TRACKSIDE_SENDER_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("TRACKSIDE_SENDER_TIMEOUT", setting)
+    assert make_transport("http://127.0.0.1:9").timeout == bound  # nothing is sent
+
+
+def test_a_server_slower_than_the_configured_bound_is_cut_there(
+    real_mlflow: MlflowServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKSIDE_SENDER_TIMEOUT", "2")
+    run_id = create_run(real_mlflow.url)
+    with fault_proxy(real_mlflow.url) as proxy:
+        transport = make_transport(proxy.url)
+        proxy.delay("/runs/log-batch", seconds=8, times=1)
+        started = time.monotonic()
+        with pytest.raises(TransientError):
+            transport.log_batch(Batch(run_id, metrics=[Metric(run_id, "m", 1.0, 0, 0)]))
+        took = time.monotonic() - started
+    assert 1.5 <= took < 6, took  # the configured 2 s, not the default 15 s nor the 8 s hold

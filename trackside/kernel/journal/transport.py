@@ -9,6 +9,8 @@ timeouts, 408/429/5xx, an answer not complete within the request's overall deadl
 from __future__ import annotations
 
 import json
+import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -23,6 +25,23 @@ TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 #: a longer Retry-After is taken as this long (a server asking for hours is likely misconfigured)
 MAX_RETRY_AFTER = 300.0
 READ_CHUNK = 64 * 1024
+#: How long one request may take, unless ``$TRACKSIDE_SENDER_TIMEOUT`` says otherwise (a retry
+#: of it gets more: see the sender's patience).
+DEFAULT_TIMEOUT_S = 15.0
+TIMEOUT_RANGE_S = (1.0, 600.0)
+
+
+def default_timeout() -> float:
+    """``$TRACKSIDE_SENDER_TIMEOUT`` in seconds (1 to 600; a slow shared server may want more),
+    else 15."""
+    try:
+        value = float(os.environ.get("TRACKSIDE_SENDER_TIMEOUT", DEFAULT_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    if not math.isfinite(value):
+        return DEFAULT_TIMEOUT_S
+    low, high = TIMEOUT_RANGE_S
+    return min(high, max(low, value))
 
 
 class SenderWarning(UserWarning):
@@ -159,7 +178,7 @@ class RestTransport:
     answer (and, as MLflow's client does, each network read).
     """
 
-    def __init__(self, tracking_uri: str, timeout: float = 15.0) -> None:
+    def __init__(self, tracking_uri: str, timeout: float | None = None) -> None:
         from mlflow.store.tracking.rest_store import RestStore
         from mlflow.tracking._tracking_service.utils import _get_store
 
@@ -168,7 +187,7 @@ class RestTransport:
             raise TypeError(f"{tracking_uri} is not served over REST")
         self.tracking_uri = tracking_uri
         self._creds = store.get_host_creds
-        self.timeout = timeout
+        self.timeout = default_timeout() if timeout is None else timeout
 
     def log_batch(self, batch: Batch, timeout: float | None = None) -> None:
         self._post(LOG_BATCH, batch.body(), timeout)
