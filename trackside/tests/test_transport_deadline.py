@@ -33,6 +33,35 @@ TIMEOUT = 3.0  # the transport's bound per request
 TRICKLE = 120.0  # seconds the proxy spreads an answer's body over
 
 
+def _journal_of(tmp_path: Path, run_id: str, points: int) -> Path:
+    """A kernel journal holding ``points`` points of metric ``x`` for ``run_id``."""
+    journal = tmp_path / "k"
+    journal.mkdir()
+    JournalWriter(journal).append(
+        [Metric(run_id, "x", i * 0.5, 1000 + i, i) for i in range(points)]
+    )
+    return journal
+
+
+def _drain_through(url: str, journal: Path, timeout: float, in_flight: int, limit: float) -> None:
+    """Send ``journal`` to ``url`` with a sender of short backoffs; fail past ``limit`` s."""
+    backlog = BacklogSender(
+        journal,
+        RestTransport(url, timeout=timeout),
+        DeadLetters(journal.parent / "dead.jsonl", journal.name, url),
+        threading.Event(),
+        backoff_cap=0.5,
+        in_flight=in_flight,
+    )
+    started = time.monotonic()
+    try:
+        while not (backlog.reader.exhausted and backlog.idle()):
+            backlog.step(final=True)
+            assert time.monotonic() - started < limit, f"not drained within {limit:g} s"
+    finally:
+        backlog.close()
+
+
 def test_a_trickled_identity_answer_is_abandoned_at_the_deadline(real_mlflow: MlflowServer) -> None:
     with fault_proxy(real_mlflow.url) as proxy:
         transport = RestTransport(proxy.url, timeout=TIMEOUT)
@@ -68,26 +97,12 @@ def test_a_trickled_answer_does_not_hold_the_sender(
     real_mlflow: MlflowServer, tmp_path: Path
 ) -> None:
     run_id = create_run(real_mlflow.url)
-    journal = tmp_path / "k"
-    journal.mkdir()
-    JournalWriter(journal).append([Metric(run_id, "x", i * 0.5, 1000 + i, i) for i in range(3000)])
+    journal = _journal_of(tmp_path, run_id, 3000)
     with fault_proxy(real_mlflow.url) as proxy:
         # the identity check holds every slot while it runs; then one log-batch answer trickles
         proxy.slow_body("/experiments/get", seconds=TRICKLE, times=1)
         proxy.slow_body("/runs/log-batch", seconds=TRICKLE, times=1)
-        backlog = BacklogSender(
-            journal,
-            RestTransport(proxy.url, timeout=TIMEOUT),
-            DeadLetters(tmp_path / "dead.jsonl", journal.name, proxy.url),
-            threading.Event(),
-            backoff_cap=0.5,
-            in_flight=2,
-        )
-        started = time.monotonic()
-        while not (backlog.reader.exhausted and backlog.idle()):
-            backlog.step(final=True)
-            assert time.monotonic() - started < TRICKLE / 2, "held by a trickled answer"
-        backlog.close()
+        _drain_through(proxy.url, journal, TIMEOUT, in_flight=2, limit=TRICKLE / 2)
         faulted = [e.path.split("?")[0] for e in proxy.faulted("slow_body")]
     assert any(p.endswith("/experiments/get") for p in faulted), faulted
     assert any(p.endswith("/runs/log-batch") for p in faulted), faulted
@@ -139,24 +154,11 @@ def test_a_server_that_answers_slowly_gets_more_time_on_each_retry(
     # bound on every retry the batch would be abandoned and resent for ever (and each resend,
     # which MLflow dedupes row by row, makes a busy server slower still).
     run_id = create_run(real_mlflow.url)
-    journal = tmp_path / "k"
-    journal.mkdir()
-    JournalWriter(journal).append([Metric(run_id, "x", i * 0.5, 1000 + i, i) for i in range(200)])
+    journal = _journal_of(tmp_path, run_id, 200)
     with fault_proxy(real_mlflow.url) as proxy:
         proxy.delay("/runs/log-batch", seconds=2.5, times=1000)
-        backlog = BacklogSender(
-            journal,
-            RestTransport(proxy.url, timeout=1.0),
-            DeadLetters(tmp_path / "dead.jsonl", journal.name, proxy.url),
-            threading.Event(),
-            backoff_cap=0.5,
-            in_flight=1,
-        )
-        started = time.monotonic()
-        while not (backlog.reader.exhausted and backlog.idle()):
-            backlog.step(final=True)
-            assert time.monotonic() - started < 60, "the slow batch was never let finish"
-        backlog.close()
+        # within 60 s, or the slow batch was never let finish
+        _drain_through(proxy.url, journal, 1.0, in_flight=1, limit=60)
         tries = [e for e in proxy.faulted("delay") if e.path.split("?")[0].endswith("log-batch")]
     assert read_ack(journal) == 200
     assert 2 <= len(tries) <= 4, len(tries)  # 1 s, 2 s: too short; 4 s: long enough
