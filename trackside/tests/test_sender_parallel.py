@@ -292,3 +292,18 @@ def test_unknown_identity_does_not_block(tmp_path: Path) -> None:
     _drain(_sender(journal, transport))
     assert len(transport.delivered) == 1
     assert "server_id" not in read_owner(journal)
+
+
+@pytest.mark.parametrize(
+    ("setting", "in_flight"),
+    [(None, 4), ("1", 1), ("8", 8), ("0", 1), ("-3", 1), ("99", 32), ("2.5", 2), ("many", 4),
+     ("nan", 4), ("", 4)],
+)  # fmt: skip
+def test_requests_in_flight_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, in_flight: int
+) -> None:
+    if setting is None:
+        monkeypatch.delenv("TRACKSIDE_SENDER_IN_FLIGHT", raising=False)
+    else:
+        monkeypatch.setenv("TRACKSIDE_SENDER_IN_FLIGHT", setting)
+    assert sender_module.default_in_flight() == in_flight

@@ -190,7 +190,7 @@ export async function startCell(
   page: IJupyterLabPageFixture,
   index: number
 ): Promise<void> {
-  const ran = await page.evaluate(async index => {
+  const ran = await page.evaluate(index => {
     const panel = window.jupyterapp.shell.currentWidget as unknown as {
       content: {
         activeCellIndex: number;

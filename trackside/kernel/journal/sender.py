@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import threading
 import time
@@ -39,6 +38,7 @@ from ...retry import Backoff
 from .batches import Batch, Request, plan, split_rejected
 from .dead_letters import DeadLetters
 from .records import AckFile, JournalReader, read_owner, segment_name, update_owner
+from .settings import bounded_setting
 from .transport import MisconfiguredError, RejectedError, SenderWarning, TransientError, Transport
 
 READ_BYTES = 1024 * 1024
@@ -60,11 +60,7 @@ _WAITING, _RUNNING, _DONE = 0, 1, 2
 
 def default_in_flight() -> int:
     """``$TRACKSIDE_SENDER_IN_FLIGHT`` (1 to 32), else 4."""
-    try:
-        value = int(os.environ.get("TRACKSIDE_SENDER_IN_FLIGHT", DEFAULT_IN_FLIGHT))
-    except ValueError:
-        value = DEFAULT_IN_FLIGHT
-    return min(MAX_IN_FLIGHT, max(1, value))
+    return int(bounded_setting("TRACKSIDE_SENDER_IN_FLIGHT", DEFAULT_IN_FLIGHT, 1, MAX_IN_FLIGHT))
 
 
 def other_server_message(recorded: str, found: str, uri: str) -> str:

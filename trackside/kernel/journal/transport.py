@@ -9,14 +9,13 @@ timeouts, 408/429/5xx, an answer not complete within the request's overall deadl
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .batches import Batch
 from .records import Metric, Param, RunUpdate, Tag
+from .settings import bounded_setting
 
 LOG_BATCH = "/api/2.0/mlflow/runs/log-batch"
 UPDATE_RUN = "/api/2.0/mlflow/runs/update"
@@ -34,14 +33,7 @@ TIMEOUT_RANGE_S = (1.0, 600.0)
 def default_timeout() -> float:
     """``$TRACKSIDE_SENDER_TIMEOUT`` in seconds (1 to 600; a slow shared server may want more),
     else 15."""
-    try:
-        value = float(os.environ.get("TRACKSIDE_SENDER_TIMEOUT", DEFAULT_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_TIMEOUT_S
-    if not math.isfinite(value):
-        return DEFAULT_TIMEOUT_S
-    low, high = TIMEOUT_RANGE_S
-    return min(high, max(low, value))
+    return bounded_setting("TRACKSIDE_SENDER_TIMEOUT", DEFAULT_TIMEOUT_S, *TIMEOUT_RANGE_S)
 
 
 class SenderWarning(UserWarning):
