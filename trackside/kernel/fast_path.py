@@ -35,7 +35,6 @@ from mlflow.utils.async_logging.run_operations import RunOperations
 
 from . import mlflow_hook
 from .live import feed
-from .live.feed import MetricPoint
 
 __all__ = ["install", "installed", "uninstall"]
 
@@ -186,7 +185,7 @@ def log_metric(
         timestamp = timestamp or time.time_ns() // 1_000_000
         entry = sink.log_metric(run_id, key, value, timestamp, step or 0, None, None, None)
         if feed._subscribers:
-            feed.publish((MetricPoint(run_id, key, entry.value, entry.timestamp, entry.step),))
+            feed.publish((entry,))
         return None if synchronous else mlflow_hook.logging_result(synchronous)
     return _MLFLOW["log_metric"](
         key, value, step, synchronous, timestamp, run_id, model_id, dataset
@@ -225,9 +224,7 @@ def log_metrics(
             synchronous = not mlflow_hook.async_logging_enabled()
         entries = sink.log_batch(run_id, batch, [], [])
         if entries and feed._subscribers:
-            feed.publish(
-                [MetricPoint(run_id, m.key, m.value, m.timestamp, m.step) for m in entries]
-            )
+            feed.publish(entries)
         return mlflow_hook.logging_result(synchronous)
     return _MLFLOW["log_metrics"](metrics, step, synchronous, run_id, timestamp, model_id, dataset)
 

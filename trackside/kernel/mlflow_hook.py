@@ -256,7 +256,7 @@ def _log_metric(
             dataset_digest,
         )
         if feed._subscribers:
-            feed.publish((MetricPoint(run_id, key, entry.value, entry.timestamp, entry.step),))
+            feed.publish((entry,))
         return logging_result(synchronous)
     result = ORIGINALS["log_metric"](
         self,
@@ -286,9 +286,7 @@ def _log_batch(
     if sink is not None:
         entries = sink.log_batch(run_id, metrics, params, tags)
         if entries and feed._subscribers:
-            feed.publish(
-                [MetricPoint(run_id, m.key, m.value, m.timestamp, m.step) for m in entries]
-            )
+            feed.publish(entries)
         return logging_result(synchronous)
     result = ORIGINALS["log_batch"](self, run_id, metrics, params, tags, synchronous=synchronous)
     if metrics:

@@ -29,6 +29,7 @@ from mlflow.utils.validation import (
 from .records import Metric, Param, RunUpdate, Tag
 
 _I64 = 2**63
+_new_tuple = tuple.__new__
 _KNOWN_KEYS_MAX = 100_000
 
 # Fetches a run's params from the server (the unhooked original); None if it cannot.
@@ -78,7 +79,11 @@ class CallValidator:
             value = float(value)
             if len(self._good_keys) < _KNOWN_KEYS_MAX:
                 self._good_keys.add(key)
-        return Metric(run_id, key, value, timestamp, step, model_id, dataset_name, dataset_digest)
+        # ``tuple.__new__`` skips the NamedTuple's generated ``__new__`` (~0.15 µs of a ~5 µs
+        # tracked call); every field is given, in order.
+        return _new_tuple(
+            Metric, (run_id, key, value, timestamp, step, model_id, dataset_name, dataset_digest)
+        )
 
     def run_id(self, run_id: str) -> None:
         if run_id not in self._good_runs:

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from ...wire import Columns
-
-
-class PointLike(Protocol):
-    """What the stream reads from a feed point (:class:`trackside.kernel.live.feed.MetricPoint`)."""
-
-    run_id: str
-    key: str
-    value: float
-    timestamp: int
-    step: int
+from .feed import PointLike
 
 
 def _float(value: Any) -> float:

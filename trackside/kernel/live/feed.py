@@ -13,8 +13,26 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["MetricPoint", "Subscriber", "has_subscribers", "publish", "subscribe"]
+__all__ = ["MetricPoint", "PointLike", "Subscriber", "has_subscribers", "publish", "subscribe"]
+
+
+class PointLike(Protocol):
+    """What subscribers read from a published point: a :class:`MetricPoint`, or the journal's own
+    metric entry (``journal.records.Metric``), which the durable paths publish as it is rather
+    than copying it (~0.2 µs a call)."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def step(self) -> int: ...
 
 
 # Not frozen: a frozen dataclass sets each field through ``object.__setattr__`` (~0.7 µs a point
@@ -28,7 +46,7 @@ class MetricPoint:
     step: int
 
 
-Subscriber = Callable[[Sequence[MetricPoint]], None]
+Subscriber = Callable[[Sequence[PointLike]], None]
 
 
 class FeedWarning(UserWarning):
@@ -67,7 +85,7 @@ def has_subscribers() -> bool:
     return bool(_subscribers)
 
 
-def publish(points: Sequence[MetricPoint]) -> None:
+def publish(points: Sequence[PointLike]) -> None:
     """Hand ``points`` to every subscriber; never raises."""
     for callback in _subscribers:
         try:
