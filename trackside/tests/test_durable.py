@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import warnings
@@ -172,6 +173,32 @@ def test_rejected_entries_go_to_dead_letter_and_do_not_block(
     assert any("rejected" in str(w.message) for w in caught)
     assert history(uri, alive, "kept") and history(uri, alive, "later")
     assert _params(uri, alive) == {"p": "server"}
+
+
+def test_a_forked_child_logs_to_mlflow_without_touching_the_parents_journal(
+    uri: str, durable: DurableLogging
+) -> None:
+    # A forked child shares the parent's journal files: its writes would take the parent's
+    # sequence numbers, and the sender would keep one record of each number. The child's call
+    # goes to MLflow synchronously instead.
+    with mlflow.start_run() as run:
+        run_id = run.info.run_id
+        mlflow.log_metric("parent", 1.0, step=0)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    MlflowClient().log_metric(run_id, "child", 2.0, step=0)
+                code = 0
+            finally:
+                os._exit(code)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        mlflow.log_metric("parent", 3.0, step=1)
+    assert durable.flush(30)
+    assert [(s, v) for s, _, v in history(uri, run_id, "parent")] == [(0, 1.0), (1, 3.0)]
+    assert [(s, v) for s, _, v in history(uri, run_id, "child")] == [(0, 2.0)]
 
 
 def test_unreachable_uri_keeps_everything_and_shutdown_does_not_hang(tmp_path: Path) -> None:

@@ -243,30 +243,28 @@ def test_log_metrics_outcome_is_mlflows(
 def test_a_loop_is_one_journal_record_per_call_and_reaches_the_feed(
     uri: str, durable: DurableLogging, fallbacks: Fallbacks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
     got: list[MetricPoint] = []
     stop = mlflow_hook.listen(got.extend)
-    writes: list[int] = []
-    write = os.write
+    writer = durable._writer
+    assert writer is not None
+    appends: list[int] = []
+    append = writer.append
 
-    def counting_write(fd: int, data: Any) -> int:
-        if durable._writer is not None and fd == durable._writer._fd:
-            writes.append(len(data))
-        return write(fd, data)
+    def counting_append(entries: Any) -> int:
+        appends.append(len(entries))
+        return append(entries)
 
     try:
         with mlflow.start_run() as run:
-            mlflow.log_metric("warm-up", 0.0)  # the first record opens the journal segment
-            monkeypatch.setattr(os, "write", counting_write)
+            monkeypatch.setattr(writer, "append", counting_append)
             for i in range(100):
                 mlflow.log_metric("loss", 1 / (i + 1), step=i)
-            monkeypatch.setattr(os, "write", write)
+            monkeypatch.setattr(writer, "append", append)
     finally:
         stop()
     run_id = run.info.run_id
     assert fallbacks.count == 0
-    assert len(writes) == 100
+    assert appends == [1] * 100  # one journal record per call, written in one append
     loss = [p for p in got if p.key == "loss"]
     assert [(p.run_id, p.step, p.value) for p in loss] == [
         (run_id, i, 1 / (i + 1)) for i in range(100)

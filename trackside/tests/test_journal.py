@@ -19,6 +19,7 @@ from trackside.kernel.journal.records import (
     SEGMENT_HEADER,
     AckFile,
     JournalReader,
+    JournalWriteError,
     JournalWriter,
     Metric,
     Param,
@@ -60,8 +61,14 @@ def test_round_trip_every_kind(tmp_path: Path) -> None:
 
 
 def test_exact_metric_record_layout(tmp_path: Path) -> None:
-    JournalWriter(tmp_path).append([Metric("run", "k", 2.5, 10, 7)])
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("run", "k", 2.5, 10, 7)])
+    live = (tmp_path / segment_name(1)).read_bytes()
+    writer.close()
     data = (tmp_path / segment_name(1)).read_bytes()
+    # while the writer has the segment, zeros (space allocated ahead) follow the record; closing
+    # cuts them
+    assert len(live) > len(data) and live.startswith(data) and not live[len(data) :].strip(b"\0")
     magic, first_seq = SEGMENT_HEADER.unpack_from(data)
     assert (magic, first_seq) == (b"TSJOURN1", 1)
     length, crc = FRAME.unpack_from(data, SEGMENT_HEADER.size)
@@ -105,14 +112,52 @@ def test_live_reader_waits_for_a_partial_record(tmp_path: Path) -> None:
     writer.append([Metric("r", "a", 1.0, 1, 1)])
     reader = JournalReader(tmp_path)
     assert len(reader.read().records) == 1
-    # half a record appended by hand: a live reader must not skip it
+    # half a record written by hand where the writer's next one goes: a live reader must not
+    # skip it
     data = journal.encode(2, Metric("r", "a", 2.0, 2, 2))
-    fd = os.open(tmp_path / segment_name(1), os.O_WRONLY | os.O_APPEND)
-    os.write(fd, data[:10])
+    end = reader.offset
+    fd = os.open(tmp_path / segment_name(1), os.O_WRONLY)
+    os.pwrite(fd, data[:10], end)
     assert reader.read().records == []
-    os.write(fd, data[10:])
+    os.pwrite(fd, data[10:], end + 10)
     os.close(fd)
     assert [seq for seq, _ in reader.read().records] == [2]
+
+
+def test_zeros_after_the_last_record_are_not_damage(tmp_path: Path) -> None:
+    # A writer that dies (SIGKILL) leaves the space it allocated ahead as zeros after its last
+    # record: a replay reads every record and reports nothing damaged.
+    writer = JournalWriter(tmp_path)
+    for i in range(100):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    path = tmp_path / segment_name(1)
+    assert path.read_bytes().endswith(bytes(1024))  # the writer is alive: zeros follow
+    reader = JournalReader(tmp_path)
+    batch = reader.read(final=True)
+    assert [seq for seq, _ in batch.records] == list(range(1, 101))
+    assert batch.corrupt_bytes == 0 and reader.damaged == [] and reader.exhausted
+
+
+def test_a_forked_child_cannot_write_its_parents_journal(tmp_path: Path) -> None:
+    # The child's copy of the writer would put its records (and sequence numbers) over the
+    # parent's: it must refuse, and closing it must not cut the parent's segment.
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("r", "a", 1.0, 1, 1)])
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            writer.append([Metric("r", "a", 2.0, 2, 2)])
+            code = 1
+        except JournalWriteError:
+            writer.close()
+            code = 0
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    writer.append([Metric("r", "a", 3.0, 3, 3)])
+    writer.close()
+    assert [(seq, e.value) for seq, e in iter_records(tmp_path)] == [(1, 1.0), (2, 3.0)]
 
 
 def test_segments_rotate_and_reader_follows(tmp_path: Path) -> None:

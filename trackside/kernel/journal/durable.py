@@ -4,7 +4,7 @@
 
 ``DurableLogging.install()`` makes the hook (:mod:`trackside.kernel.mlflow_hook`) hand every
 ``MlflowClient`` logging call aimed at its tracking URI to this object: the call is validated
-with MLflow's own validators, written to the journal (``records.py``) with one ``os.write`` and
+with MLflow's own validators, copied into the journal (``records.py``, a memory-mapped file) and
 returns; a background sender (``sender.py``) sends ``log-batch`` requests and records what
 MLflow acknowledged. Whatever a dead kernel left unacknowledged is sent by ``replay_orphans``
 (``%load_ext trackside``) or ``trackside sync`` (``replay.py``).

@@ -17,10 +17,16 @@ Segment header: ``b"TSJOURN1"`` + ``<Q first_seq>``. Record (little-endian)::
     kind "M": <d value> <q timestamp_ms> <q step> <H len(run_id)> <H len(key)> run_id key (utf-8)
     kind "J": UTF-8 JSON object (params, tags, run updates, metrics with model/dataset ids)
 
-A record is written with one ``os.write`` on an unbuffered ``O_APPEND`` descriptor, so it is in
-the OS (and survives SIGKILL of the kernel) when the logging call returns. A torn record can only
-be the last one of a segment; readers stop there. In a finished segment, a record damaged on disk
-is skipped (the reader resumes at the next record whose CRC holds) and its seq reported.
+A record is copied into a shared memory map of the segment (``MAP_SHARED``: the bytes are in the
+OS page cache, and survive SIGKILL of the kernel, when the logging call returns, as after a
+``write``, without its system call). The writer allocates the file ahead of the records, a window
+at a time (``posix_fallocate``, so a full disk is an error at the window, never a SIGBUS), and
+cuts a segment to its records when it leaves it; until then, and in the last segment of a kernel
+that died, zero bytes follow the last record: readers treat them as not yet written. Where a
+window cannot be had (disk full, file size limit, a file system without ``mmap``), records are
+written with ``pwrite`` instead. A torn record can only be the last one of a segment; readers
+stop there. In a finished segment, a record damaged on disk is skipped (the reader resumes at
+the next record whose CRC holds) and its seq reported.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import mmap
 import os
 import re
 import struct
@@ -48,6 +55,8 @@ ACK = struct.Struct("<QI")
 KIND_METRIC = ord("M")
 KIND_JSON = ord("J")
 SEGMENT_BYTES = 64 * 1024 * 1024
+# How much of a segment is allocated and mapped at a time (a multiple of the mmap granularity).
+MAP_WINDOW = 1024 * 1024
 _SEGMENT_RE = re.compile(r"^seg-(\d{6,})\.tsj$")
 
 
@@ -92,6 +101,17 @@ class JournalWriteError(OSError):
 # metric names of one run again and again.
 _names: dict[tuple[str, str], tuple[int, int, bytes]] = {}
 _NAMES_MAX = 4096
+
+# This process's id, kept current across forks (``os.getpid()`` is a system call).
+_pid = os.getpid()
+
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def encode(seq: int, entry: Entry) -> bytes:
@@ -271,7 +291,12 @@ def update_owner(kernel_journal: Path, **fields: object) -> None:
 
 
 class JournalWriter:
-    """Appends records to the kernel journal's current segment; thread-safe."""
+    """Appends records to the kernel journal's current segment; thread-safe.
+
+    Belongs to the process that created it: in a forked child, ``append`` raises
+    ``JournalWriteError`` (the child would write over its parent's records), so the child's
+    calls go to MLflow synchronously (``durable.py``'s fallback).
+    """
 
     def __init__(self, kernel_journal: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
         self.kernel_journal = kernel_journal
@@ -280,17 +305,26 @@ class JournalWriter:
         segments = list_segments(kernel_journal)
         self.segment = segments[-1] if segments else 0
         self.next_seq = read_ack(kernel_journal) + 1
+        self._pid = _pid
         self._fd = -1
-        self._size = 0
+        self._size = 0  # end of the last record in the current segment
         self._broken = True  # open a fresh segment on first append
+        self._map: mmap.mmap | None = None
+        self._map_start = 0  # the file offsets the map covers
+        self._map_end = 0
+        self._unmapped_until = 0  # after a failed window: pwrite up to here, then try again
 
     def append(self, entries: Sequence[Entry]) -> int:
-        """Write ``entries`` with one ``os.write``; returns the last sequence number.
+        """Write ``entries``, in one copy into the segment's map; returns the last sequence number.
 
         Raises ``JournalWriteError`` if the OS did not take all of it; nothing of a failed call
         stays in the journal.
         """
         with self._lock:
+            if self._pid != _pid:
+                raise JournalWriteError(
+                    errno.EPERM, f"this process is a fork of {self._pid}, whose journal this is"
+                )
             seq = self.next_seq
             if len(entries) == 1:
                 data = encode(seq, entries[0])
@@ -299,31 +333,75 @@ class JournalWriter:
             if self._broken or self._size >= self.segment_bytes:
                 self._rotate(seq)
             start = self._size
-            try:
-                written = os.write(self._fd, data)
-                while written < len(data):  # short write: keep going until an error
-                    written += os.write(self._fd, data[written:])
-            except OSError as error:
-                self._undo(start)
-                raise JournalWriteError(error.errno or errno.EIO, str(error)) from error
-            self._size += written
+            end = start + len(data)
+            if end <= self._map_end:
+                self._map[start - self._map_start : end - self._map_start] = data  # type: ignore[index]
+            else:
+                self._write_beyond_map(start, data)
+            self._size = end
             self.next_seq = seq + len(entries)
             return self.next_seq - 1
 
-    def _rotate(self, first_seq: int) -> None:
+    def _write_beyond_map(self, start: int, data: bytes) -> None:
+        end = start + len(data)
+        if self._map_window(start, end):
+            self._map[start - self._map_start : end - self._map_start] = data  # type: ignore[index]
+            return
+        try:
+            written = os.pwrite(self._fd, data, start)
+            while written < len(data):  # short write: keep going until an error
+                written += os.pwrite(self._fd, data[written:], start + written)
+        except OSError as error:
+            self._undo(start)
+            raise JournalWriteError(error.errno or errno.EIO, str(error)) from error
+
+    def _map_window(self, start: int, end: int) -> bool:
+        """Allocate and map the file from ``start``'s page on, at least up to ``end``."""
+        self._unmap()
+        if start < self._unmapped_until:
+            return False
+        base = start - start % mmap.ALLOCATIONGRANULARITY
+        length = max(MAP_WINDOW, end - base)
+        length += -length % mmap.ALLOCATIONGRANULARITY
+        try:
+            os.posix_fallocate(self._fd, base, length)
+            self._map = mmap.mmap(self._fd, length, offset=base)
+        except (OSError, ValueError):
+            self._unmapped_until = start + MAP_WINDOW
+            return False
+        self._map_start, self._map_end = base, base + length
+        return True
+
+    def _unmap(self) -> None:
+        if self._map is not None:
+            with contextlib.suppress(OSError, BufferError):
+                self._map.close()
+        self._map = None
+        self._map_start = self._map_end = 0
+
+    def _finish_segment(self) -> None:
+        """Unmap the current segment and cut the space allocated past its last record."""
+        self._unmap()
         if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                if os.fstat(self._fd).st_size > self._size:
+                    os.ftruncate(self._fd, self._size)
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = -1
+
+    def _rotate(self, first_seq: int) -> None:
+        self._finish_segment()
+        self._unmapped_until = 0
         self.segment += 1
         path = self.kernel_journal / segment_name(self.segment)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as error:
             self._broken = True
             raise JournalWriteError(error.errno or errno.EIO, str(error)) from error
         try:
-            os.write(fd, SEGMENT_HEADER.pack(MAGIC, first_seq))
+            os.pwrite(fd, SEGMENT_HEADER.pack(MAGIC, first_seq), 0)
         except OSError as error:
             os.close(fd)
             with contextlib.suppress(OSError):
@@ -345,9 +423,8 @@ class JournalWriter:
 
     def close(self) -> None:
         with self._lock:
-            if self._fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(self._fd)
+            if self._pid == _pid:
+                self._finish_segment()
             self._fd = -1
             self._broken = True
 
@@ -435,7 +512,12 @@ class JournalReader:
             header = os.pread(self._fd, SEGMENT_HEADER.size, 0)
             if len(header) == SEGMENT_HEADER.size and header[:8] != MAGIC:
                 raise ValueError(f"{path} is not a Trackside journal segment")
-        return os.pread(self._fd, size, self.offset)
+        data = os.pread(self._fd, size, self.offset)
+        if data[-1:] == b"\0":
+            # Zeros after the last record are space the writer allocated ahead and has not
+            # written yet (no record ends in a zero byte: its last byte is a key's or JSON's).
+            data = data.rstrip(b"\0")
+        return data
 
     def _next_segment(self, number: int) -> None:
         self.close()
