@@ -138,6 +138,26 @@ def test_zeros_after_the_last_record_are_not_damage(tmp_path: Path) -> None:
     assert batch.corrupt_bytes == 0 and reader.damaged == [] and reader.exhausted
 
 
+@pytest.mark.parametrize("read_size", [61, 97, 4096])
+def test_reads_cut_anywhere_in_records_with_zero_bytes_lose_nothing(
+    tmp_path: Path, read_size: int
+) -> None:
+    # Records hold zero bytes (0.0, small steps and sequence numbers), and a read may end in the
+    # middle of one: only zeros at a record boundary, a frame header or more of them, are the
+    # writer's unwritten space.
+    writer = JournalWriter(tmp_path)
+    for i in range(300):
+        writer.append([Metric("r", "a", 0.0, 256 * i, i)])
+    reader = JournalReader(tmp_path)
+    seen: list[int] = []
+    while not reader.exhausted:
+        batch = reader.read(max_bytes=read_size, final=True)
+        seen += [seq for seq, _ in batch.records]
+        assert batch.corrupt_bytes == 0
+    assert seen == list(range(1, 301)) and reader.damaged == []
+    writer.close()
+
+
 def test_a_forked_child_cannot_write_its_parents_journal(tmp_path: Path) -> None:
     # The child's copy of the writer would put its records (and sequence numbers) over the
     # parent's: it must refuse, and closing it must not cut the parent's segment.

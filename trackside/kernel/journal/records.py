@@ -465,6 +465,11 @@ class JournalReader:
             later = [n for n in list_segments(self.kernel_journal) if n > self.segment]
             data = self._pread(size)
             got, used, bad = decode_records(data)
+            if len(data) - used >= FRAME.size and data.count(0, used) == len(data) - used:
+                # Zeros from a record boundary on (a whole frame header of them, which no record
+                # has): space the writer allocated ahead and has not written (yet). Nothing
+                # more is in this segment for now, and nothing is damaged.
+                data, bad = data[:used], False
             for seq, entry in got:
                 if seq > self.last_seq:
                     if self._gap_from is not None:
@@ -512,12 +517,7 @@ class JournalReader:
             header = os.pread(self._fd, SEGMENT_HEADER.size, 0)
             if len(header) == SEGMENT_HEADER.size and header[:8] != MAGIC:
                 raise ValueError(f"{path} is not a Trackside journal segment")
-        data = os.pread(self._fd, size, self.offset)
-        if data[-1:] == b"\0":
-            # Zeros after the last record are space the writer allocated ahead and has not
-            # written yet (no record ends in a zero byte: its last byte is a key's or JSON's).
-            data = data.rstrip(b"\0")
-        return data
+        return os.pread(self._fd, size, self.offset)
 
     def _next_segment(self, number: int) -> None:
         self.close()
