@@ -19,7 +19,7 @@ from trackside.kernel import mlflow_hook
 from trackside.kernel.capture.logger import CaptureLogger
 from trackside.kernel.journal import durable as durable_module
 from trackside.kernel.journal.durable import DurableLogging
-from trackside.kernel.journal.records import iter_records
+from trackside.kernel.journal.records import iter_records, try_lock
 
 from .kernel_helpers import REPO, create_run, get_run, history, rest
 
@@ -199,6 +199,32 @@ def test_a_forked_child_logs_to_mlflow_without_touching_the_parents_journal(
     assert durable.flush(30)
     assert [(s, v) for s, _, v in history(uri, run_id, "parent")] == [(0, 1.0), (1, 3.0)]
     assert [(s, v) for s, _, v in history(uri, run_id, "child")] == [(0, 2.0)]
+
+
+def test_a_forked_child_exiting_leaves_the_parents_journal_and_lock(
+    uri: str, durable: DurableLogging
+) -> None:
+    # The child inherits the atexit handler. With nothing left to send it used to delete the
+    # parent's kernel journal, and in any case it released the parent's flock on it (shared
+    # across fork), so a replayer could adopt a live journal.
+    with mlflow.start_run() as run:
+        mlflow.log_metric("loss", 1.0, step=0)
+        assert durable.flush(30) and durable.backlog() == 0
+        journal = durable.journal_path
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                durable._at_exit()
+                code = 0
+            finally:
+                os._exit(code)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        assert journal.is_dir()
+        assert try_lock(journal) is None  # still held by this process
+        mlflow.log_metric("loss", 2.0, step=1)
+    assert durable.flush(30)
+    assert [(s, v) for s, _, v in history(uri, run.info.run_id, "loss")] == [(0, 1.0), (1, 2.0)]
 
 
 def test_unreachable_uri_keeps_everything_and_shutdown_does_not_hang(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -156,6 +157,72 @@ def test_reads_cut_anywhere_in_records_with_zero_bytes_lose_nothing(
         assert batch.corrupt_bytes == 0
     assert seen == list(range(1, 301)) and reader.damaged == []
     writer.close()
+
+
+def test_zeros_before_intact_records_are_damage_and_a_short_zero_tail_is_not(
+    tmp_path: Path,
+) -> None:
+    writer = JournalWriter(tmp_path)
+    for i in range(5):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    writer.close()
+    path = tmp_path / segment_name(1)
+    full = path.read_bytes()
+    record = (len(full) - SEGMENT_HEADER.size) // 5
+    # a record zeroed on disk, intact ones after it: they are read, the zeroed one is named
+    damaged = bytearray(full)
+    damaged[SEGMENT_HEADER.size + 2 * record : SEGMENT_HEADER.size + 3 * record] = bytes(record)
+    path.write_bytes(bytes(damaged))
+    reader = JournalReader(tmp_path)
+    assert [seq for seq, _ in reader.read(final=True).records] == [1, 2, 4, 5]
+    assert reader.damaged == [3]
+    # fewer zeros than a frame header after the last record, up to the end: unwritten space
+    path.write_bytes(full + bytes(5))
+    reader = JournalReader(tmp_path)
+    batch = reader.read(final=True)
+    assert [seq for seq, _ in batch.records] == [1, 2, 3, 4, 5]
+    assert batch.corrupt_bytes == 0 and reader.damaged == []
+
+
+def test_where_fallocate_reserves_nothing_records_are_written_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert journal.file_system_type(Path("/proc/self")) == "proc"
+    assert journal.file_system_type(tmp_path) in journal.MAPPED_FILE_SYSTEMS  # this machine
+    monkeypatch.setattr(journal, "MAPPED_FILE_SYSTEMS", frozenset())
+    writer = JournalWriter(tmp_path)
+    for i in range(3):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    live = (tmp_path / segment_name(1)).read_bytes()
+    writer.close()
+    assert live == (tmp_path / segment_name(1)).read_bytes()  # no space allocated ahead
+    assert [seq for seq, _ in iter_records(tmp_path)] == [1, 2, 3]
+
+
+def test_a_fork_taken_while_another_thread_appends_does_not_hang_the_child(
+    tmp_path: Path,
+) -> None:
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("r", "a", 1.0, 1, 1)])
+    writer._lock.acquire()  # as if another thread were inside append when the process forked
+    try:
+        pid = os.fork()
+        if pid == 0:
+            code = 2
+            try:
+                signal.alarm(20)  # a hang fails the test instead of holding it
+                writer.append([Metric("r", "a", 2.0, 2, 2)])
+                code = 1
+            except JournalWriteError:
+                writer.close()
+                code = 0
+            finally:
+                os._exit(code)
+    finally:
+        writer._lock.release()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    writer.close()
+    assert [seq for seq, _ in iter_records(tmp_path)] == [1]
 
 
 def test_a_forked_child_cannot_write_its_parents_journal(tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ class DurableLogging:
         self._warned_fallback = False
         self._installed = False
         self._install_lock = threading.Lock()
+        self._owner_pid = os.getpid()
 
     # --- public API -----------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class DurableLogging:
                 return
             if _active is not None:
                 raise RuntimeError("trackside: durable logging is already installed")
+            self._owner_pid = os.getpid()
             self.tracking_uri = self._requested_uri or mlflow.get_tracking_uri()
             self._client = MlflowClient(self.tracking_uri)
             transport = make_transport(self.tracking_uri)
@@ -159,7 +161,11 @@ class DurableLogging:
         with self._install_lock:
             if not self._installed:
                 return self.backlog() == 0
-            ok = self.flush(self.flush_timeout if timeout is None else timeout)
+            forked_copy = os.getpid() != self._owner_pid
+            # A forked child (its exit runs the atexit handler it inherited) only unhooks: the
+            # journal, its files and its lock (an flock, shared with the parent) stay the
+            # parent's, and its own calls went to MLflow synchronously (records.JournalWriter).
+            ok = forked_copy or self.flush(self.flush_timeout if timeout is None else timeout)
             with _active_lock:
                 fast_path.uninstall()
                 mlflow_hook.set_sink(None)
@@ -169,6 +175,8 @@ class DurableLogging:
             self._installed = False
             with contextlib.suppress(Exception):
                 atexit.unregister(self._at_exit)
+            if forked_copy:
+                return True
             if self._sender is not None and self._backlog_sender is not None:
                 self._backlog_sender.stop.set()
                 self._sender.wake.set()

@@ -20,13 +20,15 @@ Segment header: ``b"TSJOURN1"`` + ``<Q first_seq>``. Record (little-endian)::
 A record is copied into a shared memory map of the segment (``MAP_SHARED``: the bytes are in the
 OS page cache, and survive SIGKILL of the kernel, when the logging call returns, as after a
 ``write``, without its system call). The writer allocates the file ahead of the records, a window
-at a time (``posix_fallocate``, so a full disk is an error at the window, never a SIGBUS), and
+at a time, with ``posix_fallocate``, and only on file systems where that reserves the blocks
+(``MAPPED_FILE_SYSTEMS``), so a full disk is an error at the window, not a SIGBUS in the copy. It
 cuts a segment to its records when it leaves it; until then, and in the last segment of a kernel
 that died, zero bytes follow the last record: readers treat them as not yet written. Where a
-window cannot be had (disk full, file size limit, a file system without ``mmap``), records are
-written with ``pwrite`` instead. A torn record can only be the last one of a segment; readers
-stop there. In a finished segment, a record damaged on disk is skipped (the reader resumes at
-the next record whose CRC holds) and its seq reported.
+window cannot be had (another file system, disk full, a file size limit), records are written
+with ``pwrite`` (for the next window's worth of bytes, then a window is tried again). A torn
+record can only be the last one of a segment; readers stop there. In a finished segment, a
+record damaged on disk is skipped (the reader resumes at the next record whose CRC holds) and
+its seq reported.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ KIND_JSON = ord("J")
 SEGMENT_BYTES = 64 * 1024 * 1024
 # How much of a segment is allocated and mapped at a time (a multiple of the mmap granularity).
 MAP_WINDOW = 1024 * 1024
+_ZERO_HEADER = bytes(8)
 _SEGMENT_RE = re.compile(r"^seg-(\d{6,})\.tsj$")
 
 
@@ -290,6 +293,38 @@ def update_owner(kernel_journal: Path, **fields: object) -> None:
 # --- writing --------------------------------------------------------------------------------
 
 
+# File systems whose ``fallocate`` reserves the blocks, so that a later store into a mapped page
+# cannot fail for space (which would be a SIGBUS, killing the kernel): elsewhere (btrfs and ZFS
+# with copy-on-write, NFS, FUSE…) records are written with ``pwrite``. Docker's overlay2 keeps
+# its files on ext4 or xfs.
+MAPPED_FILE_SYSTEMS = frozenset({"ext4", "xfs", "tmpfs", "overlay"})
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+def file_system_type(path: Path) -> str | None:
+    """The type of the file system that holds ``path`` (from Linux's mountinfo), or None."""
+    try:
+        target = os.path.realpath(path)
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return None
+    found, kind = "", None
+    for line in lines:
+        mount, separator, source = line.partition(" - ")
+        fields = mount.split()
+        if not separator or len(fields) < 5 or not source:
+            continue
+        point = _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), fields[4])
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(found):  # the deepest mount; the last one wins a tie
+            found, kind = point, source.split()[0]
+    return kind
+
+
+def _reserves_space(path: Path) -> bool:
+    return hasattr(os, "posix_fallocate") and file_system_type(path) in MAPPED_FILE_SYSTEMS
+
+
 class JournalWriter:
     """Appends records to the kernel journal's current segment; thread-safe.
 
@@ -313,6 +348,7 @@ class JournalWriter:
         self._map_start = 0  # the file offsets the map covers
         self._map_end = 0
         self._unmapped_until = 0  # after a failed window: pwrite up to here, then try again
+        self._mappable = _reserves_space(kernel_journal)
 
     def append(self, entries: Sequence[Entry]) -> int:
         """Write ``entries``, in one copy into the segment's map; returns the last sequence number.
@@ -320,11 +356,13 @@ class JournalWriter:
         Raises ``JournalWriteError`` if the OS did not take all of it; nothing of a failed call
         stays in the journal.
         """
+        # Checked before the lock: a fork taken while another thread held it leaves the child a
+        # copy that is never released.
+        if self._pid != _pid:
+            raise JournalWriteError(
+                errno.EPERM, f"this process is a fork of {self._pid}, whose journal this is"
+            )
         with self._lock:
-            if self._pid != _pid:
-                raise JournalWriteError(
-                    errno.EPERM, f"this process is a fork of {self._pid}, whose journal this is"
-                )
             seq = self.next_seq
             if len(entries) == 1:
                 data = encode(seq, entries[0])
@@ -358,7 +396,7 @@ class JournalWriter:
     def _map_window(self, start: int, end: int) -> bool:
         """Allocate and map the file from ``start``'s page on, at least up to ``end``."""
         self._unmap()
-        if start < self._unmapped_until:
+        if not self._mappable or start < self._unmapped_until:
             return False
         base = start - start % mmap.ALLOCATIONGRANULARITY
         length = max(MAP_WINDOW, end - base)
@@ -422,10 +460,10 @@ class JournalWriter:
             self._broken = True
 
     def close(self) -> None:
+        if self._pid != _pid:
+            return  # a forked child's copy: the segment, and maybe the lock, are its parent's
         with self._lock:
-            if self._pid == _pid:
-                self._finish_segment()
-            self._fd = -1
+            self._finish_segment()
             self._broken = True
 
 
@@ -465,11 +503,12 @@ class JournalReader:
             later = [n for n in list_segments(self.kernel_journal) if n > self.segment]
             data = self._pread(size)
             got, used, bad = decode_records(data)
-            if len(data) - used >= FRAME.size and data.count(0, used) == len(data) - used:
-                # Zeros from a record boundary on (a whole frame header of them, which no record
-                # has): space the writer allocated ahead and has not written (yet). Nothing
-                # more is in this segment for now, and nothing is damaged.
-                data, bad = data[:used], False
+            unwritten = self._unwritten(data, used, size, live=not (later or final))
+            if unwritten is None:
+                size *= 2  # zeros up to the end of the read: see what follows them
+                continue
+            if unwritten:
+                data, bad = data[:used], False  # nothing more here for now, nothing damaged
             for seq, entry in got:
                 if seq > self.last_seq:
                     if self._gap_from is not None:
@@ -506,6 +545,24 @@ class JournalReader:
             self._next_segment(later[0])
             if records:
                 return ReadBatch(records, finished, corrupt)
+
+    @staticmethod
+    def _unwritten(data: bytes, used: int, size: int, live: bool) -> bool | None:
+        """Whether the bytes after the last whole record are space the writer allocated ahead
+        and has not written: zeros from that record boundary on. None: zeros up to the end of a
+        full read of a finished segment, where only a longer read can tell.
+
+        A live writer writes in order, so a frame header of zeros (no record has one) is where
+        it stands. In a finished segment zeros are unwritten only if they reach its end: zeros
+        with records after them are damage, and the damaged-record search handles them.
+        """
+        if used == len(data):
+            return False
+        if live and len(data) - used >= FRAME.size:
+            return data[used : used + FRAME.size] == _ZERO_HEADER
+        if data.count(0, used) != len(data) - used:
+            return False
+        return True if len(data) < size else (None if not live else False)
 
     def _pread(self, size: int) -> bytes:
         if self._fd < 0:
