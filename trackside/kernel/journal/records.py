@@ -562,7 +562,9 @@ class JournalReader:
             return data[used : used + FRAME.size] == _ZERO_HEADER
         if data.count(0, used) != len(data) - used:
             return False
-        return True if len(data) < size else (None if not live else False)
+        if len(data) < size:  # zeros up to the end of the file
+            return True
+        return False if live else None
 
     def _pread(self, size: int) -> bytes:
         if self._fd < 0:
