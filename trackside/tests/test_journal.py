@@ -199,6 +199,24 @@ def test_where_fallocate_reserves_nothing_records_are_written_in_place(
     assert [seq for seq, _ in iter_records(tmp_path)] == [1, 2, 3]
 
 
+def _forked_child_append(writer: JournalWriter) -> int:
+    """Exit code of a forked child that appends through ``writer``: 0 if the append raised
+    ``JournalWriteError`` (and the child's ``close`` returned), 1 if it wrote."""
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            signal.alarm(20)  # a hang fails the test instead of holding it
+            writer.append([Metric("r", "a", 2.0, 2, 2)])
+            code = 1
+        except JournalWriteError:
+            writer.close()
+            code = 0
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def test_a_fork_taken_while_another_thread_appends_does_not_hang_the_child(
     tmp_path: Path,
 ) -> None:
@@ -206,21 +224,9 @@ def test_a_fork_taken_while_another_thread_appends_does_not_hang_the_child(
     writer.append([Metric("r", "a", 1.0, 1, 1)])
     writer._lock.acquire()  # as if another thread were inside append when the process forked
     try:
-        pid = os.fork()
-        if pid == 0:
-            code = 2
-            try:
-                signal.alarm(20)  # a hang fails the test instead of holding it
-                writer.append([Metric("r", "a", 2.0, 2, 2)])
-                code = 1
-            except JournalWriteError:
-                writer.close()
-                code = 0
-            finally:
-                os._exit(code)
+        assert _forked_child_append(writer) == 0
     finally:
         writer._lock.release()
-    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     writer.close()
     assert [seq for seq, _ in iter_records(tmp_path)] == [1]
 
@@ -230,18 +236,7 @@ def test_a_forked_child_cannot_write_its_parents_journal(tmp_path: Path) -> None
     # parent's: it must refuse, and closing it must not cut the parent's segment.
     writer = JournalWriter(tmp_path)
     writer.append([Metric("r", "a", 1.0, 1, 1)])
-    pid = os.fork()
-    if pid == 0:
-        code = 2
-        try:
-            writer.append([Metric("r", "a", 2.0, 2, 2)])
-            code = 1
-        except JournalWriteError:
-            writer.close()
-            code = 0
-        finally:
-            os._exit(code)
-    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert _forked_child_append(writer) == 0
     writer.append([Metric("r", "a", 3.0, 3, 3)])
     writer.close()
     assert [(seq, e.value) for seq, e in iter_records(tmp_path)] == [(1, 1.0), (2, 3.0)]
