@@ -33,13 +33,12 @@ from mlflow.tracking import MlflowClient, fluent
 from mlflow.tracking._tracking_service import utils as tracking_utils
 from mlflow.utils.async_logging.run_operations import RunOperations
 
-from . import mlflow_hook
+from . import mlflow_hook, process
 from .live import feed
 
 __all__ = ["install", "installed", "uninstall"]
 
 _lock = threading.Lock()
-_pid = os.getpid()
 
 # MLflow's thread-locals (``ThreadLocalVariable``, whose ``reset()`` replaces ``thread_local``):
 # the stored value is read directly; whenever MLflow's ``get()`` would do more than return it,
@@ -64,14 +63,6 @@ _MLFLOW: dict[str, Callable[..., Any]] = {
 # atomically between threads). An active run's outputs are those it was started with: MLflow
 # does not update them while it is active.
 _plain_run: tuple[Any, str] = (None, "")
-
-
-def _after_fork() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_after_fork)
 
 
 def install() -> None:
@@ -136,13 +127,13 @@ def _active_run_id(sink: mlflow_hook.Sink) -> str | None:
         stack, pid = _run_stack_var.thread_local.value
     except AttributeError:
         return None
-    if pid != _pid or not stack:
+    if pid != process.pid or not stack:
         return None
     try:
         context, pid = _model_context_var.thread_local.value
     except AttributeError:
-        context, pid = _model_context_var.get(), _pid
-    if pid != _pid or context.model_id is not None:
+        context, pid = _model_context_var.get(), process.pid
+    if pid != process.pid or context.model_id is not None:
         return None
     run = stack[-1]
     known = _plain_run

@@ -40,7 +40,7 @@ from mlflow.protos.databricks_pb2 import ErrorCode
 from mlflow.tracking.fluent import get_active_model_id
 from mlflow.utils.validation import PARAM_VALIDATION_MSG
 
-from .. import fast_path, mlflow_hook
+from .. import fast_path, mlflow_hook, process
 from .dead_letters import DeadLetters
 from .records import (
     Entry,
@@ -106,7 +106,7 @@ class DurableLogging:
         self._warned_fallback = False
         self._installed = False
         self._install_lock = threading.Lock()
-        self._owner_pid = os.getpid()
+        self._owner_pid = process.pid
 
     # --- public API -----------------------------------------------------------------------
 
@@ -130,7 +130,6 @@ class DurableLogging:
                 return
             if _active is not None:
                 raise RuntimeError("trackside: durable logging is already installed")
-            self._owner_pid = os.getpid()
             self.tracking_uri = self._requested_uri or mlflow.get_tracking_uri()
             self._client = MlflowClient(self.tracking_uri)
             transport = make_transport(self.tracking_uri)
@@ -161,7 +160,7 @@ class DurableLogging:
         with self._install_lock:
             if not self._installed:
                 return self.backlog() == 0
-            forked_copy = os.getpid() != self._owner_pid
+            forked_copy = process.pid != self._owner_pid
             # A forked child (its exit runs the atexit handler it inherited) only unhooks: the
             # journal, its files and its lock (an flock, shared with the parent) stay the
             # parent's, and its own calls went to MLflow synchronously (records.JournalWriter).

@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from .. import process
+
 MAGIC = b"TSJOURN1"
 SEGMENT_HEADER = struct.Struct("<8sQ")
 FRAME = struct.Struct("<II")
@@ -104,17 +106,6 @@ class JournalWriteError(OSError):
 # metric names of one run again and again.
 _names: dict[tuple[str, str], tuple[int, int, bytes]] = {}
 _NAMES_MAX = 4096
-
-# This process's id, kept current across forks (``os.getpid()`` is a system call).
-_pid = os.getpid()
-
-
-def _after_fork() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_after_fork)
 
 
 def encode(seq: int, entry: Entry) -> bytes:
@@ -340,7 +331,7 @@ class JournalWriter:
         segments = list_segments(kernel_journal)
         self.segment = segments[-1] if segments else 0
         self.next_seq = read_ack(kernel_journal) + 1
-        self._pid = _pid
+        self._pid = process.pid
         self._fd = -1
         self._size = 0  # end of the last record in the current segment
         self._broken = True  # open a fresh segment on first append
@@ -358,7 +349,7 @@ class JournalWriter:
         """
         # Checked before the lock: a fork taken while another thread held it leaves the child a
         # copy that is never released.
-        if self._pid != _pid:
+        if self._pid != process.pid:
             raise JournalWriteError(
                 errno.EPERM, f"this process is a fork of {self._pid}, whose journal this is"
             )
@@ -460,7 +451,7 @@ class JournalWriter:
             self._broken = True
 
     def close(self) -> None:
-        if self._pid != _pid:
+        if self._pid != process.pid:
             return  # a forked child's copy: the segment, and maybe the lock, are its parent's
         with self._lock:
             self._finish_segment()
