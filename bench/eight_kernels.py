@@ -49,14 +49,16 @@ run = mlflow.start_run(run_name="kernel-{index}")
 print(run.info.run_id)
 """
 
-# Paced logging: each 10 ms tick logs rate/100 points, one mlflow.log_metric call each.
+# Paced logging: each 10 ms tick logs rate/100 points, one mlflow.log_metric call each, at
+# steps first, first + 1, …
 LOOP = """
 log_metric = mlflow.log_metric
 per_tick = max(1, {rate} // 100)
+first = {first}
 t0 = time.monotonic(); logged = 0; tick = 0; late = 0
 while time.monotonic() - t0 < {seconds}:
     for _ in range(per_tick):
-        log_metric("x", logged * 0.5, step=logged, timestamp=int(time.time() * 1000))
+        log_metric("x", logged * 0.5, step=first + logged, timestamp=int(time.time() * 1000))
         logged += 1
     tick += 1
     pause = t0 + tick * 0.01 - time.monotonic()
@@ -136,7 +138,8 @@ def main() -> None:
             for listener in listeners:
                 listener.start()
             ids = [
-                k.client.execute(LOOP.format(rate=args.rate, seconds=args.seconds)) for k in kernels
+                k.client.execute(LOOP.format(rate=args.rate, seconds=args.seconds, first=0))
+                for k in kernels
             ]
             for k, msg_id in zip(kernels, ids, strict=True):
                 _wait_reply(k, msg_id)

@@ -313,18 +313,22 @@ export async function openHealthyPanel(page) {
 
 /**
  * Create a notebook, turn "Track" on and wait until Trackside is loaded in
- * its kernel. Defines window.__benchCell(code) (run a new cell, resolve
- * with its outputs' text) and window.__benchExec(code) (run code silently
- * in the kernel, resolve with its stdout).
+ * its kernel; resolves with the notebook's index in the page. Defines
+ * window.__benchCellIn(index, code) (run a new cell in that notebook,
+ * resolve with its outputs' text) and window.__benchExecIn(index, code) (run
+ * code silently in its kernel, resolve with its stdout);
+ * window.__benchCell(code) and window.__benchExec(code) do the same in the
+ * notebook created last.
  */
 export async function createTrackedNotebook(page) {
-  await page.evaluate(async () => {
+  const index = await page.evaluate(async () => {
     const app = window.jupyterapp;
     const panel = await app.commands.execute('notebook:create-new', {
       kernelName: 'python3'
     });
     await panel.sessionContext.ready;
-    window.__benchNotebook = panel;
+    window.__benchNotebooks = window.__benchNotebooks ?? [];
+    const created = window.__benchNotebooks.push(panel) - 1;
     const outputText = cell =>
       cell.outputArea.model
         .toJSON()
@@ -336,16 +340,19 @@ export async function createTrackedNotebook(page) {
         )
         .map(text => (Array.isArray(text) ? text.join('') : text))
         .join('');
-    window.__benchCell = async code => {
-      const notebook = panel.content;
+    window.__benchCellIn = async (i, code) => {
+      const notebookPanel = window.__benchNotebooks[i];
+      app.shell.activateById(notebookPanel.id);
+      const notebook = notebookPanel.content;
       const cells = notebook.model.sharedModel;
       cells.insertCell(cells.cells.length, { cell_type: 'code', source: code });
       notebook.activeCellIndex = cells.cells.length - 1;
       await app.commands.execute('notebook:run-cell');
       return outputText(notebook.activeCell);
     };
-    window.__benchExec = async code => {
-      const kernel = panel.sessionContext.session.kernel;
+    window.__benchExecIn = async (i, code) => {
+      const notebookPanel = window.__benchNotebooks[i];
+      const kernel = notebookPanel.sessionContext.session.kernel;
       let text = '';
       const future = kernel.requestExecute({ code, store_history: false });
       future.onIOPub = msg => {
@@ -358,22 +365,32 @@ export async function createTrackedNotebook(page) {
       await future.done;
       return text;
     };
+    window.__benchCell = code => window.__benchCellIn(created, code);
+    window.__benchExec = code => window.__benchExecIn(created, code);
+    return created;
   });
-  const track = page.getByRole('button', { name: 'Track', exact: true });
+  const id = await page.evaluate(i => window.__benchNotebooks[i].id, index);
+  // Each notebook has its own toolbar: the button of this one.
+  const track = page
+    .locator(`[id="${id}"]`)
+    .getByRole('button', { name: 'Track', exact: true });
   await track.click();
   await page.waitForFunction(
-    () => window.__benchNotebook.sessionContext.session?.kernel,
-    null,
+    i => window.__benchNotebooks[i].sessionContext.session?.kernel,
+    index,
     { timeout: 60_000 }
   );
   for (let i = 0; i < 120; i++) {
-    const loaded = await page.evaluate(() =>
-      window.__benchExec(
-        "print('trackside' in get_ipython().extension_manager.loaded)"
-      )
+    const loaded = await page.evaluate(
+      i =>
+        window.__benchExecIn(
+          i,
+          "print('trackside' in get_ipython().extension_manager.loaded)"
+        ),
+      index
     );
     if (loaded.trim() === 'True') {
-      return;
+      return index;
     }
     await sleep(500);
   }
@@ -398,11 +415,12 @@ export async function openRun(panel, experiment, run) {
 /**
  * The set-up every single-lab benchmark shares: wait for a quiet machine,
  * start JupyterLab with Trackside and its embedded MLflow server in a fresh
- * work folder (`prepare(backend)` may seed the backend folder first),
- * launch chromium, run `body({ lab, browser, work, backend, loadBefore })`,
- * and stop and remove everything afterwards, whatever happened.
+ * work folder (`prepare(backend)` may seed the backend folder first; `args`
+ * are added to its command line), launch chromium, run
+ * `body({ lab, browser, work, backend, loadBefore })`, and stop and remove
+ * everything afterwards, whatever happened.
  */
-export async function withLab(name, { port, prepare }, body) {
+export async function withLab(name, { port, prepare, args = [] }, body) {
   const loadBefore = process.env.BENCH_NO_WAIT
     ? load1()
     : await waitForQuietMachine();
@@ -410,7 +428,7 @@ export async function withLab(name, { port, prepare }, body) {
   const backend = path.join(work, 'backend');
   fs.mkdirSync(backend);
   prepare?.(backend);
-  const lab = startLab({ port, work, backend });
+  const lab = startLab({ port, work, backend, args });
   let browser;
   try {
     await lab.ready();

@@ -1,0 +1,379 @@
+/**
+ * Eight live charts in one JupyterLab on the PostgreSQL team server (issue
+ * 12, point 4), a benchmark (not a test): it measures and writes, it asserts
+ * nothing.
+ *
+ *   node bench/eight_charts.mjs   # writes the "Team server: eight live
+ *                                 # charts" section of bench/README.md
+ *
+ * `bench/team_server.py` starts PostgreSQL, moto's S3 and `mlflow server
+ * --workers 4`; JupyterLab runs with `--Trackside.tracking_uri` set to it.
+ * In one page, driven by Playwright in Debian's chromium: 8 notebooks, each
+ * tracked ("Track" clicked in its own toolbar), each starting a run
+ * `kernel-<i>` and logging 2 points of `x`; then the 8 runs are compared in
+ * the Trackside panel (run checkboxes, "Compare (8)"), so one chart shows the
+ * 8 live curves. Then all 8 kernels run `bench/eight_kernels.py`'s paced
+ * loop at once (`mlflow.log_metric`, BENCH_RATE points/s each for
+ * BENCH_SECONDS s, timestamp = the wall clock at the call).
+ *
+ * In the page, a MutationObserver on the chart's screen-reader summary
+ * (rewritten after each Plotly draw, "kernel-3 … (step N)" per run) takes the
+ * time at the next animation frame; every point of a run up to the step then
+ * shown counts as drawn, its latency = that time - its logged timestamp
+ * (read from the series store). Afterwards: each kernel's journal drained
+ * (`durable.flush`), and the exact number of metric rows per run in
+ * PostgreSQL against what the kernel logged.
+ *
+ * Environment: BENCH_KERNELS (8), BENCH_RATE (10000), BENCH_SECONDS (30),
+ * BENCH_PORT (8914), BENCH_NO_WAIT (skip waiting for a load average <= 1.5).
+ */
+import { execFileSync, spawn } from 'child_process';
+import path from 'path';
+import readline from 'readline';
+import {
+  load1,
+  machine,
+  ms,
+  openHealthyPanel,
+  openLab,
+  python,
+  pythonVersion,
+  repo,
+  sleep,
+  verdict,
+  withLab,
+  writeSection,
+  createTrackedNotebook
+} from './lab.mjs';
+
+const KERNELS = Number(process.env.BENCH_KERNELS ?? 8);
+const RATE = Number(process.env.BENCH_RATE ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const PORT = Number(process.env.BENCH_PORT ?? 8914);
+const KEY = 'x';
+const PRIMED = 2; // points of `x` each run has before the loop (steps 0, 1)
+const runName = i => `kernel-${i}`;
+
+// The kernel code, written once in bench/eight_kernels.py.
+const [START, LOOP, FLUSH] = JSON.parse(
+  execFileSync(
+    python,
+    [
+      '-c',
+      `import json, sys
+from bench.eight_kernels import START, LOOP, FLUSH
+rate, seconds, first = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(json.dumps([START, LOOP.format(rate=rate, seconds=seconds, first=first), FLUSH]))`,
+      String(RATE),
+      String(SECONDS),
+      String(PRIMED)
+    ],
+    { cwd: repo }
+  ).toString()
+);
+const PRIME = `for s in range(${PRIMED}):
+    mlflow.log_metric(${JSON.stringify(KEY)}, 0.0, step=s)
+`;
+
+/**
+ * The team server (bench/team_server.py): its URL, `rows(runIds)` (exact
+ * metric rows per run in PostgreSQL) and `stop()`.
+ */
+async function startTeamServer() {
+  const child = spawn(python, [path.join(repo, 'bench', 'team_server.py')], {
+    cwd: repo,
+    stdio: ['pipe', 'pipe', 'inherit']
+  });
+  const lines = readline
+    .createInterface({ input: child.stdout })
+    [Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) {
+      throw new Error('bench/team_server.py ended');
+    }
+    return JSON.parse(value);
+  };
+  const { url } = await next();
+  return {
+    url,
+    async rows(runIds) {
+      child.stdin.write(`${JSON.stringify(runIds)}\n`);
+      return next();
+    },
+    async stop() {
+      const ended = new Promise(resolve => child.once('exit', resolve));
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+      await ended;
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * In the page: record, for every point of `key` of the runs, when the
+ * compare chart first drew it. Latencies go into 1 ms bins (window.__bench).
+ */
+async function observeChart(chart, { runIds, names, key }) {
+  await chart.evaluate(
+    async (node, { runIds, names, key }) => {
+      const summary = document.getElementById(
+        node.getAttribute('aria-describedby')
+      );
+      const mod = (
+        await window._JUPYTERLAB['jupyterlab-trackside'].get('./index')
+      )();
+      const store = await window.jupyterapp.resolveRequiredService(
+        mod.ISeriesStore
+      );
+      const runOf = new Map(names.map((name, i) => [name, runIds[i]]));
+      const bench = {
+        bins: new Uint32Array(120_000), // 1 ms bins up to 2 min
+        beyond: 0,
+        perRun: Object.fromEntries(runIds.map(id => [id, 0])),
+        // Points already in the store before the loop are not measured.
+        counted: Object.fromEntries(
+          runIds.map(id => [id, store.get(id, key)?.length ?? 0])
+        ),
+        draws: 0,
+        longTasks: []
+      };
+      window.__bench = bench;
+      const record = time => {
+        bench.draws++;
+        const pattern = /(kernel-\d+) [^,;]*?\(step (\d+)\)/g;
+        for (const [, name, step] of summary.textContent.matchAll(pattern)) {
+          const runId = runOf.get(name);
+          const series = runId && store.get(runId, key);
+          if (!series) {
+            continue;
+          }
+          const shown = Number(step);
+          let i = bench.counted[runId];
+          for (; i < series.length && series.steps[i] <= shown; i++) {
+            const latency = Math.round(time - series.timestamps[i]);
+            if (latency >= 0 && latency < bench.bins.length) {
+              bench.bins[latency]++;
+            } else {
+              bench.beyond++;
+            }
+          }
+          bench.perRun[runId] += i - bench.counted[runId];
+          bench.counted[runId] = i;
+        }
+      };
+      new MutationObserver(() =>
+        requestAnimationFrame(() => record(Date.now()))
+      ).observe(summary, {
+        childList: true,
+        characterData: true,
+        subtree: true
+      });
+      new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) {
+          bench.longTasks.push(entry.duration);
+        }
+      }).observe({ type: 'longtask' });
+    },
+    { runIds, names, key }
+  );
+}
+
+/**
+ * The p-quantile of the latencies in 1 ms bins.
+ */
+function binQuantile(bins, total, q) {
+  const rank = Math.min(total - 1, Math.floor(q * total));
+  let seen = 0;
+  for (let ms = 0; ms < bins.length; ms++) {
+    seen += bins[ms];
+    if (seen > rank) {
+      return ms;
+    }
+  }
+  return Infinity;
+}
+
+async function main() {
+  const team = await startTeamServer();
+  try {
+    await withLab(
+      'eight',
+      { port: PORT, args: [`--Trackside.tracking_uri=${team.url}`] },
+      async ({ lab, browser, work, loadBefore }) =>
+        measure({ lab, browser, work, loadBefore, team })
+    );
+  } finally {
+    await team.stop();
+  }
+}
+
+async function measure({ lab, browser, loadBefore, team }) {
+  const page = await openLab(browser, lab.base);
+  const panel = await openHealthyPanel(page);
+  const runIds = [];
+  const names = [];
+  for (let i = 0; i < KERNELS; i++) {
+    const index = await createTrackedNotebook(page);
+    const code = START.replace('{index}', String(i)) + PRIME;
+    const out = await page.evaluate(
+      ([n, c]) => window.__benchCellIn(n, c),
+      [index, code]
+    );
+    runIds.push(out.trim().split('\n').pop());
+    names.push(runName(i));
+    console.log(`notebook ${i}: run ${runIds[i]}`);
+  }
+
+  // Compare the 8 runs: one chart of `x` with 8 curves.
+  const experiment = panel.getByRole('button', {
+    name: 'Default',
+    exact: true
+  });
+  await experiment.waitFor({ timeout: 60_000 });
+  if ((await experiment.getAttribute('aria-expanded')) !== 'true') {
+    await experiment.click();
+  }
+  const table = panel.getByRole('table', { name: 'Runs of Default' });
+  for (const name of names) {
+    await table
+      .getByRole('checkbox', { name: `Select ${name} for comparison` })
+      .check({ timeout: 60_000 });
+  }
+  await panel.getByRole('button', { name: `Compare (${KERNELS})` }).click();
+  const chart = panel
+    .getByRole('region', { name: `Comparison of ${KERNELS} runs` })
+    .getByRole('figure', { name: `Chart of ${KEY}` });
+  await chart
+    .locator('.jp-Trackside-ChartSummary', {
+      hasText: `${KERNELS} runs; last values`
+    })
+    .waitFor({ timeout: 120_000 });
+  await sleep(1000);
+  await observeChart(chart, { runIds, names, key: KEY });
+
+  // All loops at once; each resolves when its kernel's cell is done.
+  const load = load1();
+  const began = Date.now();
+  await page.evaluate(
+    ([count, code]) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) => window.__benchExecIn(i, code))
+      ),
+    [KERNELS, LOOP]
+  );
+  const elapsed = (Date.now() - began) / 1000;
+  await sleep(3000); // the last coalesced messages and draws
+  const loadAfterLoops = load1();
+  const bench = await page.evaluate(() => ({
+    bins: Array.from(window.__bench.bins),
+    beyond: window.__bench.beyond,
+    perRun: window.__bench.perRun,
+    draws: window.__bench.draws,
+    longTasks: window.__bench.longTasks
+  }));
+  const loops = [];
+  const drains = [];
+  for (let i = 0; i < KERNELS; i++) {
+    const loop = await page.evaluate(
+      n => window.__benchExecIn(n, 'print(json.dumps(_last_loop))'),
+      i
+    );
+    loops.push(JSON.parse(loop.trim().split('\n').pop()));
+  }
+  for (let i = 0; i < KERNELS; i++) {
+    const drain = await page.evaluate(
+      ([n, code]) => window.__benchExecIn(n, code),
+      [i, FLUSH]
+    );
+    drains.push(JSON.parse(drain.trim().split('\n').pop()));
+  }
+  const stored = await team.rows(runIds);
+
+  const drawn = bench.bins.reduce((n, count) => n + count, 0) + bench.beyond;
+  const q = share => binQuantile(bench.bins, drawn, share);
+  const perKernel = runIds.map((runId, i) => ({
+    run: names[i],
+    logged: loops[i].logged,
+    rate: loops[i].logged / loops[i].loop_s,
+    drawn: bench.perRun[runId],
+    inPostgres: stored[runId] - PRIMED,
+    exact: stored[runId] === loops[i].logged + PRIMED,
+    drainS: drains[i].drain_s
+  }));
+  const figures = {
+    machine: machine(browser),
+    python: pythonVersion(),
+    kernels: KERNELS,
+    rate: RATE,
+    seconds: SECONDS,
+    elapsed,
+    loadBefore,
+    load,
+    loadAfterLoops,
+    loadAfter: load1(),
+    perKernel,
+    logged: perKernel.reduce((n, k) => n + k.logged, 0),
+    inPostgres: perKernel.reduce((n, k) => n + k.inPostgres, 0),
+    allExact: perKernel.every(k => k.exact),
+    drawn,
+    p50: q(0.5),
+    p95: q(0.95),
+    max: bench.beyond ? Infinity : q(1),
+    beyond: bench.beyond,
+    draws: bench.draws,
+    longTasks: {
+      count: bench.longTasks.length,
+      max: Math.max(0, ...bench.longTasks),
+      total: bench.longTasks.reduce((n, t) => n + t, 0)
+    }
+  };
+  console.log(JSON.stringify(figures, null, 2));
+  if (KERNELS === 8 && RATE === 10_000 && SECONDS === 30) {
+    writeReadme(figures);
+  }
+}
+
+function writeReadme(f) {
+  const date = new Date().toISOString().slice(0, 10);
+  const thousands = n => Math.round(n).toLocaleString('en-US');
+  const range = values =>
+    `${thousands(Math.min(...values))} – ${thousands(Math.max(...values))}`;
+  const rates = f.perKernel.map(k => k.rate).sort((a, b) => a - b);
+  const medianRate = (rates[3] + rates[4]) / 2;
+  writeSection(
+    'Team server: eight live charts in one JupyterLab',
+    `## Team server: eight live charts in one JupyterLab
+
+\`node bench/eight_charts.mjs\` (${date}; ${f.machine}; ${f.python}; load average ${f.loadBefore.toFixed(2)} before the run, ${f.load.toFixed(2)} when the loops started, ${f.loadAfterLoops.toFixed(2)} when they ended).
+
+JupyterLab with \`--Trackside.tracking_uri\` set to the PostgreSQL + S3 +
+\`mlflow server --workers 4\` team server of the previous section, in one
+chromium page: 8 notebooks, each tracked with its own "Track" button, each
+in a run of its own; the Trackside panel compares the 8 runs, so one chart
+draws the 8 live curves. All 8 kernels then run the previous section's
+paced loop at once (\`mlflow.log_metric\`, ${thousands(f.rate)} points/s each for
+${f.seconds} s; ${f.elapsed.toFixed(1)} s until the last cell finished). Latency
+of a point = the animation frame after the chart's screen-reader summary first
+shows its step or a later one for its run − the timestamp it was logged with
+(the wall clock at the call); every point the browser received counts.
+
+| what | figure | target |
+|---|---|---|
+| log call → point drawn in the compare chart, all ${thousands(f.drawn)} points | p50 **${ms(f.p50)}**, p95 **${ms(f.p95)}**, max ${Number.isFinite(f.max) ? ms(f.max) : '> 2 min'} | p50 ≤ 50 ms (${verdict(f.p50, 50)}), p95 ≤ 150 ms (${verdict(f.p95, 150)}) |
+| points logged (8 runs) | ${thousands(f.logged)} (${range(f.perKernel.map(k => k.logged))} per kernel) | — |
+| points drawn in the browser | ${thousands(f.drawn)} (${range(f.perKernel.map(k => k.drawn))} per run) | every point logged |
+| in PostgreSQL, per run | ${f.allExact ? '**exactly what each kernel logged, 8 of 8 runs; 0 lost**' : `**not exact**: ${f.perKernel.filter(k => !k.exact).length} runs differ`} | 0 lost, 0 twice |
+| rate each kernel reached | ~${thousands(medianRate)} points/s (median; ${range(rates)}) | 10,000 points/s |
+| chart draws during the loops | ${thousands(f.draws)} | — |
+| page's long tasks (> 50 ms) | ${f.longTasks.count}, longest ${ms(f.longTasks.max)}, ${ms(f.longTasks.total)} in all | — |
+| each journal drained after the loops, longest | ${Math.max(...f.perKernel.map(k => k.drainS)).toFixed(1)} s | — |
+`
+  );
+}
+
+main().catch(reason => {
+  console.error(reason);
+  process.exit(1);
+});

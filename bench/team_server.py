@@ -1,0 +1,43 @@
+"""The PostgreSQL team server for a benchmark driven from Node (``bench/eight_charts.mjs``).
+
+    .venv/bin/python bench/team_server.py [--workers 4]
+
+Starts PostgreSQL, moto's S3 and ``mlflow server --workers N`` (``bench/kernel_driver.py``),
+prints ``{"url": …}`` as one JSON line, then answers each line read from stdin (a JSON list
+of run ids) with one JSON line: each run's exact number of metric rows in PostgreSQL. When
+stdin closes, or on SIGTERM, everything it started is stopped and removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.kernel_driver import team_server
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
+    # A plain exit unwinds the context managers, so nothing is left running.
+    raise SystemExit(0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="mlflow server --workers")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with team_server(args.workers, "trackside-team-") as team:
+        print(json.dumps({"url": team.url}), flush=True)
+        for line in sys.stdin:
+            run_ids = json.loads(line)
+            print(json.dumps({run: team.metric_rows(run) for run in run_ids}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
