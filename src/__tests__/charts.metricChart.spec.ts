@@ -16,6 +16,10 @@ const XSS = '<img src=x onerror=alert(1)>';
 class FakePlotly implements IPlotly {
   calls: Array<{ fn: string; data?: ReadonlyArray<Record<string, unknown>> }> =
     [];
+  /** When each react call started and ended (performance.now()). */
+  reactTimes: Array<{ start: number; end: number }> = [];
+  /** How long each react takes (ms). */
+  reactDelay = 0;
   handlers = new Map<string, (data: Record<string, unknown>) => void>();
 
   newPlot = async (
@@ -34,6 +38,11 @@ class FakePlotly implements IPlotly {
     data: ReadonlyArray<Record<string, unknown>>
   ) => {
     this.calls.push({ fn: 'react', data });
+    const start = performance.now();
+    if (this.reactDelay) {
+      await new Promise(resolve => setTimeout(resolve, this.reactDelay));
+    }
+    this.reactTimes.push({ start, end: performance.now() });
     return root;
   };
   purge = () => {
@@ -174,6 +183,28 @@ describe('MetricChart', () => {
     flushFrame();
     await waitFor(() => plotly.count('react') === 2);
     expect((plotly.last()[0].x as Float64Array).length).toBe(60);
+  });
+
+  it('rests as long as a slow draw took, then draws everything new', async () => {
+    Widget.attach(chart, document.body);
+    await waitFor(() => plotly.count('newPlot') === 1);
+    await chart.drawn();
+    plotly.reactDelay = 60;
+    store.append('r1', 'loss', points(0, 10));
+    flushFrame();
+    await waitFor(() => plotly.count('react') === 1);
+    // Two batches while the slow draw runs: one more draw, after the rest.
+    store.append('r1', 'loss', points(10, 20));
+    flushFrame();
+    store.append('r1', 'loss', points(20, 30));
+    flushFrame();
+    await chart.drawn();
+    expect(plotly.count('react')).toBe(2);
+    const [first, second] = plotly.reactTimes;
+    expect(first.end - first.start).toBeGreaterThanOrEqual(55);
+    expect(second.start - first.end).toBeGreaterThanOrEqual(50);
+    expect((plotly.last()[0].x as Float64Array).length).toBe(30);
+    expect(chart.summary).toContain('(step 29)');
   });
 
   it('follows its toolbar: x axis, log scale, smoothing', async () => {

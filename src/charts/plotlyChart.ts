@@ -15,8 +15,9 @@ import { IChartTheme, readChartTheme, ThemeWatcher } from './theme';
  * What every Trackside chart does around its Plotly figure: a `figure`
  * role with a translated label and a text summary for screen readers,
  * Plotly loaded on first draw, draws coalesced (one at a time, at most one
- * more with everything new), theme colours re-read on theme change, a
- * redraw after a resize, `Plotly.purge` on dispose.
+ * more with everything new) and paced (after a slow draw, a rest as long as
+ * it took), theme colours re-read on theme change, a redraw after a resize,
+ * `Plotly.purge` on dispose.
  *
  * Subclasses build the figure and the summary text.
  */
@@ -71,11 +72,12 @@ export abstract class PlotlyChart extends Widget {
   }
 
   /**
-   * Resolves when the pending draw (if any) is done.
+   * Resolves when the pending draw (if any) is done, with the one it has
+   * to wait for after a rest.
    */
   async drawn(): Promise<void> {
-    while (this._drawing) {
-      await this._drawing;
+    while (this._drawing || this._resting) {
+      await (this._drawing ?? this._resting);
     }
   }
 
@@ -146,7 +148,8 @@ export abstract class PlotlyChart extends Widget {
 
   /**
    * Draw once after the current batch of changes; a draw asked for while
-   * one runs is done after it, with everything new.
+   * one runs, or while the chart rests after a slow one, is done after it,
+   * with everything new.
    */
   protected scheduleDraw(): void {
     if (this.isDisposed || this._scheduled) {
@@ -155,16 +158,21 @@ export abstract class PlotlyChart extends Widget {
     this._scheduled = true;
     void Promise.resolve().then(() => {
       this._scheduled = false;
-      if (this._drawing) {
+      if (this._drawing || this._resting) {
         this._redrawAfter = true;
         return;
       }
       this._drawing = this._draw().finally(() => {
         this._drawing = null;
-        if (this._redrawAfter) {
-          this._redrawAfter = false;
-          this.scheduleDraw();
-        }
+        // Resolved only once the next draw (if any) is scheduled, so that
+        // `drawn()` waits for it.
+        this._resting = this._rest().then(() => {
+          this._resting = null;
+          if (this._redrawAfter) {
+            this._redrawAfter = false;
+            this.scheduleDraw();
+          }
+        });
       });
     });
   }
@@ -214,6 +222,7 @@ export abstract class PlotlyChart extends Widget {
       this._theme = readChartTheme(this.node);
     }
     const figure = this.buildFigure(this._theme);
+    const start = performance.now();
     if (this._plotted) {
       await plotly.react(this._plot, figure.data, figure.layout, figure.config);
     } else {
@@ -230,7 +239,24 @@ export abstract class PlotlyChart extends Widget {
       this._plotted = true;
       this.onPlotCreated(this._plot as PlotlyChart.IGraphDiv);
     }
+    this._plotTime = performance.now() - start;
     this.updateSummary();
+  }
+
+  /**
+   * After a slow draw (a long series, many runs, a busy machine), wait as
+   * long as Plotly took before the next one: drawing then takes at most
+   * half of the page's main thread, and the rest is left for what feeds the
+   * chart (a live stream's messages) and for the user. Live charts would
+   * otherwise redraw back to back, and the points they show fall behind.
+   */
+  private _rest(): Promise<void> {
+    const rest = this._plotTime;
+    this._plotTime = 0;
+    if (rest < Private.MIN_REST) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => setTimeout(resolve, rest));
   }
 
   private _loadPlotly: () => Promise<IPlotly>;
@@ -242,7 +268,16 @@ export abstract class PlotlyChart extends Widget {
   private _plotted = false;
   private _scheduled = false;
   private _drawing: Promise<void> | null = null;
+  private _resting: Promise<void> | null = null;
+  private _plotTime = 0;
   private _redrawAfter = false;
+}
+
+namespace Private {
+  /**
+   * A draw quicker than this (ms, half a frame) is followed by no rest.
+   */
+  export const MIN_REST = 8;
 }
 
 /**
