@@ -11,7 +11,8 @@ trackside``), each in a run of its own. All kernels then log ``--rate`` points a
 - live latency at the comm: this process holds each kernel's jupyter_client channels (as the
   Jupyter server does) and decodes every ``trackside.metrics`` "points" message (Arrow) the
   moment it arrives; latency of a point = arrival - its ``timestamp``. The browser leg
-  (server → WebSocket → chart, ~25 ms in ``bench/live_latency.mjs``) is not part of it;
+  (server → WebSocket → chart) is not part of it: ``bench/eight_charts.mjs`` runs the same
+  kernel code from 8 notebooks in one JupyterLab page;
 - nothing lost: after every kernel's ``durable.flush``, the exact number of metric rows per
   run in PostgreSQL against what that kernel logged; and the drain time after the loops.
 

@@ -571,3 +571,19 @@ export function classifyScript(url, name) {
   }
   return 'JupyterLab and other';
 }
+
+/**
+ * A CPU profile's categories as text, busiest first, then the idle share.
+ */
+export function cpuText(cpu) {
+  const busy = Object.entries(cpu).filter(([name]) => name !== '(idle)');
+  const total = Object.values(cpu).reduce((n, t) => n + t, 0);
+  return busy
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([name, t]) =>
+        `${name} ${(t / 1000).toFixed(1)} s (${Math.round((100 * t) / total)} %)`
+    )
+    .join(', ')
+    .concat(`; idle ${(((cpu['(idle)'] ?? 0) / total) * 100).toFixed(0)} %`);
+}

@@ -31,6 +31,7 @@ import { createRequire } from 'module';
 import path from 'path';
 import {
   classifyScript,
+  cpuText,
   load1,
   machine,
   openLiveChart,
@@ -444,19 +445,6 @@ async function main() {
 /**
  * "Plotly 12.3 s (45 %), …", largest first, idle left out.
  */
-function cpuText(cpu) {
-  const busy = Object.entries(cpu).filter(([name]) => name !== '(idle)');
-  const total = Object.values(cpu).reduce((n, t) => n + t, 0);
-  return busy
-    .sort((a, b) => b[1] - a[1])
-    .map(
-      ([name, t]) =>
-        `${name} ${(t / 1000).toFixed(1)} s (${Math.round((100 * t) / total)} %)`
-    )
-    .join(', ')
-    .concat(`; idle ${(((cpu['(idle)'] ?? 0) / total) * 100).toFixed(0)} %`);
-}
-
 function writeReadme(f) {
   const date = new Date().toISOString().slice(0, 10);
   const r = value => `${Math.round(value)} ms`;
