@@ -149,6 +149,39 @@ def test_zeros_after_the_last_record_are_not_damage(tmp_path: Path) -> None:
     assert batch.corrupt_bytes == 0 and reader.damaged == [] and reader.exhausted
 
 
+def test_a_record_torn_in_the_map_is_named_and_the_zeros_after_it_are_not_damage(
+    tmp_path: Path,
+) -> None:
+    # A kernel killed while copying a record into its mapped window leaves the record's first
+    # bytes, then the rest of the window as zeros: the replay names that record and reports
+    # only its bytes as torn, not the window (it used to count, and scan, the whole MiB).
+    writer = JournalWriter(tmp_path)
+    for i in range(5):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    writer.close()
+    path = tmp_path / segment_name(1)
+    torn = journal.encode(6, Metric("r", "a", 5.0, 5, 5))[:9]  # frame header, 1 byte of body
+    path.write_bytes(path.read_bytes() + torn + bytes(journal.MAP_WINDOW))
+    reader = JournalReader(tmp_path)
+    batch = reader.read(final=True)
+    assert [seq for seq, _ in batch.records] == [1, 2, 3, 4, 5]
+    assert batch.corrupt_bytes == len(torn)
+    assert reader.damaged == [6] and reader.exhausted
+
+
+def test_the_search_for_the_next_intact_record_skips_zero_runs_exactly(tmp_path: Path) -> None:
+    # After a damaged record, zeros of every length and then an intact record: found at its
+    # first byte, whichever bytes of its length field are zero (lengths 39, 256 and 65,536).
+    for length in (39, 256, 65_536):
+        key = "k" * (length - journal.METRIC_BODY.size - 1)
+        record = journal.encode(9, Metric("r", key, 1.0, 1, 1))
+        assert journal.FRAME.unpack_from(record)[0] == length
+        for zeros in (0, 1, 3, 4, 5, 4096):
+            data = b"\xff" * 3 + bytes(zeros) + record
+            assert journal.next_intact(data, 0, after_seq=0) == 3 + zeros
+    assert journal.next_intact(b"\xff" + bytes(4096), 0, after_seq=0) is None
+
+
 @pytest.mark.parametrize("read_size", [61, 97, 4096])
 def test_reads_cut_anywhere_in_records_with_zero_bytes_lose_nothing(
     tmp_path: Path, read_size: int

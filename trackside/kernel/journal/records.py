@@ -62,6 +62,8 @@ SEGMENT_BYTES = 64 * 1024 * 1024
 # How much of a segment is allocated and mapped at a time (a multiple of the mmap granularity).
 MAP_WINDOW = 1024 * 1024
 _ZERO_HEADER = bytes(8)
+_NONZERO = re.compile(rb"[^\x00]")
+_LENGTH_BYTES = 4  # FRAME's first field
 _SEGMENT_RE = re.compile(r"^seg-(\d{6,})\.tsj$")
 
 
@@ -180,8 +182,20 @@ def next_intact(data: bytes, start: int, after_seq: int) -> int | None:
     """Offset of the first intact record after ``start`` with a seq above ``after_seq``: where
     reading resumes after a damaged record (its length field may be damaged too)."""
     header = FRAME.size
-    for offset in range(start + 1, len(data) - header - JSON_BODY.size + 1):
+    last = len(data) - header - JSON_BODY.size
+    offset = start
+    while offset < last:
+        offset += 1
         length, crc = FRAME.unpack_from(data, offset)
+        if length == 0:
+            # No frame has a zero length: skip a run of zeros (a mapped writer's space
+            # allocated ahead, up to a window of it after a record torn by a kill) in one step,
+            # to the first offset whose length field holds the next nonzero byte.
+            nonzero = _NONZERO.search(data, offset)
+            if nonzero is None:
+                return None
+            offset = nonzero.start() - _LENGTH_BYTES
+            continue
         if length < JSON_BODY.size or offset + header + length > len(data):
             continue
         body = data[offset + header : offset + header + length]
@@ -524,7 +538,7 @@ class JournalReader:
             if not (later or final):
                 return ReadBatch(records, finished, corrupt)  # live tail: may still grow
             if len(data) > used and not self.exhausted:  # counted once, however often re-read
-                corrupt += len(data) - used
+                corrupt += self._torn_bytes(data, used, size)
                 self._gap_from = self._gap_from or self.last_seq + 1
             finished.append((self.segment, self.last_seq))
             if not later:
@@ -536,6 +550,16 @@ class JournalReader:
             self._next_segment(later[0])
             if records:
                 return ReadBatch(records, finished, corrupt)
+
+    @staticmethod
+    def _torn_bytes(data: bytes, used: int, size: int) -> int:
+        """The damaged bytes after the last whole record of a finished segment. Zeros that run to
+        the end of the file are space allocated ahead, not damage (a kernel killed while copying
+        a record into its map leaves the torn record, then the rest of the window); a torn
+        record's own last zero bytes are not counted either."""
+        if len(data) < size:
+            return len(data.rstrip(b"\0")) - used
+        return len(data) - used
 
     @staticmethod
     def _unwritten(data: bytes, used: int, size: int, live: bool) -> bool | None:
