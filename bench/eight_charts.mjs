@@ -20,8 +20,10 @@
  * (rewritten after each Plotly draw, "kernel-3 … (step N)" per run) takes the
  * time at the next animation frame; every point of a run up to the step then
  * shown counts as drawn, its latency = that time - its logged timestamp
- * (read from the series store). Afterwards: each kernel's journal drained
- * (`durable.flush`), and the exact number of metric rows per run in
+ * (read from the series store). The store's change signal times the same
+ * points on their arrival in the browser, and a CPU profile of the page's
+ * main thread shows where its time goes. Afterwards: each kernel's journal
+ * drained (`durable.flush`), and the exact number of metric rows per run in
  * PostgreSQL against what the kernel logged.
  *
  * Environment: BENCH_KERNELS (8), BENCH_RATE (10000), BENCH_SECONDS (30),
@@ -33,6 +35,7 @@ import readline from 'readline';
 import {
   classifyScript,
   cpuText,
+  createTrackedNotebook,
   load1,
   machine,
   ms,
@@ -45,8 +48,7 @@ import {
   startProfile,
   verdict,
   withLab,
-  writeSection,
-  createTrackedNotebook
+  writeSection
 } from './lab.mjs';
 
 const KERNELS = Number(process.env.BENCH_KERNELS ?? 8);
@@ -275,8 +277,8 @@ async function main() {
     await withLab(
       'eight',
       { port: PORT, args: [`--Trackside.tracking_uri=${team.url}`] },
-      async ({ lab, browser, work, loadBefore }) =>
-        measure({ lab, browser, work, loadBefore, team })
+      async ({ lab, browser, loadBefore }) =>
+        measure({ lab, browser, loadBefore, team })
     );
   } finally {
     await team.stop();
@@ -327,7 +329,6 @@ async function measure({ lab, browser, loadBefore, team }) {
   await sleep(1000);
   await observeChart(chart, { runIds, names, key: KEY });
 
-  // All loops at once; each resolves when its kernel's cell is done.
   // Self time per script category and per function: where the page's time goes.
   const profile = await startProfile(
     page,
@@ -336,6 +337,7 @@ async function measure({ lab, browser, loadBefore, team }) {
   );
   const load = load1();
   const began = Date.now();
+  // All loops at once; each resolves when its kernel's cell is done.
   await page.evaluate(
     ([count, code]) =>
       Promise.all(
