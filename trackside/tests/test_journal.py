@@ -149,17 +149,22 @@ def test_zeros_after_the_last_record_are_not_damage(tmp_path: Path) -> None:
     assert batch.corrupt_bytes == 0 and reader.damaged == [] and reader.exhausted
 
 
+def _closed_segment_of_five(kernel_journal: Path) -> Path:
+    """A finished journal segment holding metric records 1 to 5 (values 0.0 to 4.0)."""
+    writer = JournalWriter(kernel_journal)
+    for i in range(5):
+        writer.append([Metric("r", "a", float(i), i, i)])
+    writer.close()
+    return kernel_journal / segment_name(1)
+
+
 def test_a_record_torn_in_the_map_is_named_and_the_zeros_after_it_are_not_damage(
     tmp_path: Path,
 ) -> None:
     # A kernel killed while copying a record into its mapped window leaves the record's first
     # bytes, then the rest of the window as zeros: the replay names that record and reports
     # only its bytes as torn, not the window (it used to count, and scan, the whole MiB).
-    writer = JournalWriter(tmp_path)
-    for i in range(5):
-        writer.append([Metric("r", "a", float(i), i, i)])
-    writer.close()
-    path = tmp_path / segment_name(1)
+    path = _closed_segment_of_five(tmp_path)
     torn = journal.encode(6, Metric("r", "a", 5.0, 5, 5))[:9]  # frame header, 1 byte of body
     path.write_bytes(path.read_bytes() + torn + bytes(journal.MAP_WINDOW))
     reader = JournalReader(tmp_path)
@@ -205,11 +210,7 @@ def test_reads_cut_anywhere_in_records_with_zero_bytes_lose_nothing(
 def test_zeros_before_intact_records_are_damage_and_a_short_zero_tail_is_not(
     tmp_path: Path,
 ) -> None:
-    writer = JournalWriter(tmp_path)
-    for i in range(5):
-        writer.append([Metric("r", "a", float(i), i, i)])
-    writer.close()
-    path = tmp_path / segment_name(1)
+    path = _closed_segment_of_five(tmp_path)
     full = path.read_bytes()
     record = (len(full) - SEGMENT_HEADER.size) // 5
     # a record zeroed on disk, intact ones after it: they are read, the zeroed one is named
