@@ -174,7 +174,7 @@ def test_a_record_torn_in_the_map_is_named_and_the_zeros_after_it_are_not_damage
     assert reader.damaged == [6] and reader.exhausted
 
 
-def test_the_search_for_the_next_intact_record_skips_zero_runs_exactly(tmp_path: Path) -> None:
+def test_the_search_for_the_next_intact_record_skips_zero_runs_exactly() -> None:
     # After a damaged record, zeros of every length and then an intact record: found at its
     # first byte, whichever bytes of its length field are zero (lengths 39, 256 and 65,536).
     for length in (39, 256, 65_536):

@@ -63,7 +63,7 @@ SEGMENT_BYTES = 64 * 1024 * 1024
 MAP_WINDOW = 1024 * 1024
 _ZERO_HEADER = bytes(8)
 _NONZERO = re.compile(rb"[^\x00]")
-_LENGTH_BYTES = 4  # FRAME's first field
+_LENGTH_BYTES = struct.calcsize("<I")  # FRAME's first field
 _SEGMENT_RE = re.compile(r"^seg-(\d{6,})\.tsj$")
 
 
