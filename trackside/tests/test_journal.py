@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import signal
@@ -342,6 +343,45 @@ print(ok, failed)
     records = list(iter_records(tmp_path))
     assert len(records) == ok  # everything acknowledged as written is there, nothing torn
     assert [seq for seq, _ in records] == list(range(1, ok + 1))
+
+
+def test_a_reader_takes_no_record_of_a_failed_pwrite_and_loses_none_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where records are written with pwrite, a write that fails partway is cut back and its
+    # seqs go to the next records. A reader (the sender thread) that took the whole records the
+    # write had put in before the cut would skip the next records, with those seqs, as seen:
+    # lost; and the failed call's entries, which the caller sends itself, would go twice.
+    monkeypatch.setattr(journal, "MAPPED_FILE_SYSTEMS", frozenset())
+    writer = JournalWriter(tmp_path)
+    writer.append([Metric("r", "a", float(i), i, i) for i in range(2)])
+    reader = JournalReader(tmp_path)
+    seen = reader.read().records
+    record = len(journal.encode(3, Metric("r", "a", 10.0, 10, 10)))
+    stop = writer._size + 2 * record  # the failing write puts two whole records in the file
+    real_pwrite = os.pwrite
+    calls = 0
+
+    def torn_pwrite(fd: int, data: bytes, offset: int) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return real_pwrite(fd, data[: max(0, stop - offset)], offset)
+        seen.extend(reader.read().records)  # the sender thread reads between two calls
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", torn_pwrite)
+    with pytest.raises(JournalWriteError):
+        writer.append([Metric("r", "a", 10.0 + i, 10 + i, 10 + i) for i in range(3)])
+    monkeypatch.setattr(os, "pwrite", real_pwrite)
+    seen += reader.read().records
+    after_failure = reader.last_seq  # what the sender could have acknowledged by now
+    writer.append([Metric("r", "a", 20.0 + i, 20 + i, 20 + i) for i in range(3)])
+    seen += reader.read().records
+    assert [e.value for _, e in seen] == [0.0, 1.0, 20.0, 21.0, 22.0]
+    assert [seq for seq, _ in seen] == [1, 2, 3, 4, 5]
+    writer.close()  # then a replay after the kernel died: resends what follows the ack
+    assert [e.value for _, e in iter_records(tmp_path, after_seq=after_failure)] == [20, 21, 22]
 
 
 def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ at a time, with ``posix_fallocate``, and only on file systems where that reserve
 cuts a segment to its records when it leaves it; until then, and in the last segment of a kernel
 that died, zero bytes follow the last record: readers treat them as not yet written. Where a
 window cannot be had (another file system, disk full, a file size limit), records are written
-with ``pwrite`` (for the next window's worth of bytes, then a window is tried again). A torn
+with ``pwrite`` (for the next window's worth of bytes, then a window is tried again); of an
+append of several records, the first frame header is written last, so that readers see none of
+them until all are in (a failed append is cut, and its seqs go to the next records). A torn
 record can only be the last one of a segment; readers stop there. In a finished segment, a
 record damaged on disk is skipped (the reader resumes at the next record whose CRC holds) and
 its seq reported.
@@ -330,6 +332,12 @@ def _reserves_space(path: Path) -> bool:
     return hasattr(os, "posix_fallocate") and file_system_type(path) in MAPPED_FILE_SYSTEMS
 
 
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    written = os.pwrite(fd, data, offset)
+    while written < len(data):  # short write: keep going until an error
+        written += os.pwrite(fd, data[written:], offset + written)
+
+
 class JournalWriter:
     """Appends records to the kernel journal's current segment; thread-safe.
 
@@ -390,10 +398,15 @@ class JournalWriter:
         if self._map_window(start, end):
             self._map[start - self._map_start : end - self._map_start] = data  # type: ignore[index]
             return
+        # A reader must take no record of an append before all of it is in: a failed append is
+        # cut and its seqs go to the next records, which a reader that took some would skip as
+        # seen. One record is whole only then; of several, the first frame header goes last
+        # (until then a reader sees zeros where the append starts: unwritten space).
+        held = FRAME.size if FRAME.size + FRAME.unpack_from(data)[0] < len(data) else 0
         try:
-            written = os.pwrite(self._fd, data, start)
-            while written < len(data):  # short write: keep going until an error
-                written += os.pwrite(self._fd, data[written:], start + written)
+            _pwrite_all(self._fd, data[held:], start + held)
+            if held:
+                _pwrite_all(self._fd, data[:held], start)
         except OSError as error:
             self._undo(start)
             raise JournalWriteError(error.errno or errno.EIO, str(error)) from error
