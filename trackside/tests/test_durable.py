@@ -343,3 +343,17 @@ def test_capture_knows_the_params_of_a_run_this_process_created(
     assert asked == []
     assert keys.fetched and keys.params == {"lr"}
     assert durable.known_params("no-such-run") is None
+
+
+def test_a_flush_does_not_wait_for_the_senders_linger(
+    uri: str, durable: DurableLogging, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trackside.kernel.journal import sender as sender_module
+
+    with mlflow.start_run() as run:
+        mlflow.log_metric("loss", 1.0, step=0)
+        assert durable.flush(30)
+        monkeypatch.setattr(sender_module, "LINGER", 3600.0)  # a trickle would wait an hour
+        mlflow.log_metric("loss", 0.5, step=1)
+        assert durable.flush(30) and durable.backlog() == 0
+    assert [(s, v) for s, _, v in history(uri, run.info.run_id, "loss")] == [(0, 1.0), (1, 0.5)]

@@ -23,7 +23,7 @@ from trackside.kernel.journal.records import (
     read_ack,
     read_owner,
 )
-from trackside.kernel.journal.sender import BacklogSender
+from trackside.kernel.journal.sender import BacklogSender, SenderThread
 from trackside.kernel.journal.transport import RejectedError, TransientError
 
 
@@ -277,7 +277,8 @@ def test_identity_checked_again_after_the_server_was_away(tmp_path: Path) -> Non
     writer.append(_metrics("a", 10, 10))
     transport.fail_times[10] = 1  # connection lost once; then another server answers
     transport.identity = "server-B"
-    for _ in range(10):
+    deadline = time.monotonic() + 10
+    while backlog.foreign is None and time.monotonic() < deadline:
         backlog.step()
     assert transport.identity_calls > calls
     assert backlog.foreign == "server-B"
@@ -307,3 +308,52 @@ def test_requests_in_flight_come_from_the_environment(
     else:
         monkeypatch.setenv("TRACKSIDE_SENDER_IN_FLIGHT", setting)
     assert sender_module.default_in_flight() == in_flight
+
+
+def test_a_trickle_goes_in_a_few_full_requests_not_one_per_answer(tmp_path: Path) -> None:
+    # 2 points every 5 ms, as a paced training loop logs them; the server answers in 5 ms.
+    # Read again after every answer, that was one tiny request per answer (~150 in 1 s).
+    journal = tmp_path / "k"
+    journal.mkdir()
+    writer = JournalWriter(journal)
+    transport = FakeTransport(delay=0.005)
+    backlog = _sender(journal, transport)
+    thread = SenderThread(backlog)
+    thread.start()
+    began = time.monotonic()
+    for tick in range(200):
+        writer.append(_metrics("run-a", 2 * tick, 2))
+        time.sleep(0.005)
+    elapsed = time.monotonic() - began
+    backlog.stop.set()
+    thread.wake.set()
+    thread.join(5)
+    backlog.stop.clear()  # the rest, sent as a replay would
+    _drain(backlog)
+    steps = sorted(m.step for r in transport.delivered if isinstance(r, Batch) for m in r.metrics)
+    assert steps == list(range(400))
+    # One read per LINGER at most while the trickle lasts, one more to finish.
+    assert len(transport.delivered) <= elapsed / sender_module.LINGER + 2, len(transport.delivered)
+
+
+def test_a_caller_in_a_hurry_gets_the_trickle_read_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender_module, "LINGER", 3600.0)
+    journal = tmp_path / "k"
+    journal.mkdir()
+    writer = JournalWriter(journal)
+    writer.append(_metrics("run-a", 0, 1))
+    backlog = _sender(journal, FakeTransport(delay=0.0))
+    deadline = time.monotonic() + 10
+    while read_ack(journal) < 1 and time.monotonic() < deadline:
+        backlog.step()
+    writer.append(_metrics("run-a", 1, 1))
+    for _ in range(3):
+        backlog.step()
+    assert read_ack(journal) == 1  # a trickle: it waits for the linger
+    backlog.hurry.set()
+    while read_ack(journal) < 2 and time.monotonic() < deadline:
+        backlog.step()
+    assert read_ack(journal) == 2
+    assert not backlog.hurry.is_set()  # one read at once, then lingering again

@@ -199,6 +199,7 @@ class DurableLogging:
         target = self._writer.next_seq - 1
         deadline = time.monotonic() + max(0.0, timeout)
         backlog = self._backlog_sender
+        backlog.hurry.set()
         if self._sender is not None:
             self._sender.wake.set()
         with backlog.changed:

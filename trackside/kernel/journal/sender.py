@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...retry import Backoff
-from .batches import Batch, Request, plan, split_rejected
+from .batches import MAX_METRICS, Batch, Request, plan, split_rejected
 from .dead_letters import DeadLetters
 from .records import AckFile, JournalReader, read_owner, segment_name, update_owner
 from .settings import bounded_setting
@@ -55,6 +55,12 @@ MAX_IN_FLIGHT = 32
 #: Windows read ahead of the ack (each READ_BYTES of records), so that requests keep flowing
 #: while the first window's last request is still on its way.
 MAX_WINDOWS = 8
+#: A live journal is read again at most this often (seconds) unless the last read found a full
+#: request's worth: a trickle of points then goes in a few fuller requests instead of one tiny
+#: request per answer, since a server pays a fixed cost per request (a team server shared by
+#: many kernels most of all). Neither a replay (``final``) nor a flush (``hurry``) waits. The
+#: live view does not wait for it either: it has its own stream.
+LINGER = 0.25
 _WAITING, _RUNNING, _DONE = 0, 1, 2
 
 
@@ -144,6 +150,10 @@ class BacklogSender:
             queue.SimpleQueue()
         )
         self._threads: list[threading.Thread] = []
+        self._last_read = -LINGER
+        self._caught_up = False  # the last read found less than a full request
+        #: set by a caller waiting for everything logged so far: the next read does not linger
+        self.hurry = threading.Event()
         self._warned_config = False
         #: told the user the server is away; again only after the journal drained
         self._warned_away = False
@@ -171,8 +181,14 @@ class BacklogSender:
     # --- planning and scheduling --------------------------------------------------------------
 
     def _read_ahead(self, final: bool) -> None:
+        if self.hurry.is_set():
+            self.hurry.clear()  # the read below takes everything logged before it was set
+        elif not final and self._caught_up and time.monotonic() - self._last_read < LINGER:
+            return
         while self._waiting < self.in_flight and len(self._windows) < MAX_WINDOWS:
             batch = self.reader.read(READ_BYTES, final=final)
+            self._last_read = time.monotonic()
+            self._caught_up = len(batch.records) < MAX_METRICS
             self._finished.extend(batch.finished)
             self.progress.corrupt_bytes += batch.corrupt_bytes
             if not batch.records:
