@@ -143,7 +143,7 @@ def main() -> None:
                 for k in kernels
             ]
             for k, msg_id in zip(kernels, ids, strict=True):
-                _wait_reply(k, msg_id)
+                wait_reply(k, msg_id)
             time.sleep(1.0)  # the last coalesced messages
             for listener in listeners:
                 listener.stop.set()
@@ -196,7 +196,7 @@ def main() -> None:
     finish(results, args.json)
 
 
-def _wait_reply(kernel: TrackedKernel, msg_id: str) -> None:
+def wait_reply(kernel: TrackedKernel, msg_id: str) -> None:
     """Wait for the cell's reply on the shell channel (the listener has iopub)."""
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline:
