@@ -27,9 +27,12 @@
  * PostgreSQL against what the kernel logged.
  *
  * Environment: BENCH_KERNELS (8), BENCH_RATE (10000), BENCH_SECONDS (30),
- * BENCH_PORT (8914), BENCH_NO_WAIT (skip waiting for a load average <= 1.5).
+ * BENCH_PORT (8914), BENCH_NO_WAIT (skip waiting for a load average <= 1.5),
+ * BENCH_REWRITE (a file holding the figures a run printed: only rewrite the
+ * README section from them).
  */
 import { execFileSync, spawn } from 'child_process';
+import fs from 'fs';
 import path from 'path';
 import readline from 'readline';
 import {
@@ -51,6 +54,7 @@ import {
   withLab,
   writeSection
 } from './lab.mjs';
+import { PAGE_MAIN, between, ratio, schedTable, snapshot } from './sched.mjs';
 
 const KERNELS = Number(process.env.BENCH_KERNELS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
@@ -82,8 +86,9 @@ const PRIME = `for s in range(${PRIMED}):
 `;
 
 /**
- * The team server (bench/team_server.py): its URL, `rows(runIds)` (exact
- * metric rows per run in PostgreSQL) and `stop()`.
+ * The team server (bench/team_server.py): its URL, the pids of the daemons
+ * it started (`daemons`), `rows(runIds)` (exact metric rows per run in PostgreSQL) and
+ * `stop()`.
  */
 async function startTeamServer() {
   const child = spawn(python, [path.join(repo, 'bench', 'team_server.py')], {
@@ -100,9 +105,10 @@ async function startTeamServer() {
     }
     return JSON.parse(value);
   };
-  const { url } = await next();
+  const { url, daemons } = await next();
   return {
     url,
+    daemons,
     async rows(runIds) {
       child.stdin.write(`${JSON.stringify(runIds)}\n`);
       return next();
@@ -273,6 +279,11 @@ function binQuantile(bins, total, q) {
 }
 
 async function main() {
+  if (process.env.BENCH_REWRITE) {
+    // The README section again from a run's printed figures (prose changes).
+    writeReadme(JSON.parse(fs.readFileSync(process.env.BENCH_REWRITE, 'utf8')));
+    return;
+  }
   const team = await startTeamServer();
   try {
     await withLab(
@@ -337,6 +348,7 @@ async function measure({ lab, browser, loadBefore, team }) {
       `${classifyScript(url, name)}\t${name || '(anonymous)'} ${url.split('/').pop()}`
   );
   const load = load1();
+  const schedBefore = snapshot(team.daemons);
   const began = Date.now();
   // All loops at once; each resolves when its kernel's cell is done.
   await page.evaluate(
@@ -349,6 +361,8 @@ async function measure({ lab, browser, loadBefore, team }) {
   const elapsed = (Date.now() - began) / 1000;
   await sleep(3000); // the last coalesced messages and draws
   const loadAfterLoops = load1();
+  const sched = between(schedBefore, snapshot(team.daemons));
+  const measured = (Date.now() - began) / 1000;
   const { cpu, functions } = splitProfile(await profile.stop());
   // What the last draw drew: traces (each run's line and envelope), points.
   const traces = await chart.evaluate(node =>
@@ -418,6 +432,8 @@ async function measure({ lab, browser, loadBefore, team }) {
     tracePoints: traces.reduce((n, length) => n + length, 0),
     cpu,
     functions,
+    sched,
+    measured,
     longTasks: {
       count: bench.longTasks.length,
       max: Math.max(0, ...bench.longTasks),
@@ -429,6 +445,10 @@ async function measure({ lab, browser, loadBefore, team }) {
     writeReadme(figures);
   }
 }
+
+const TEAM_PARTS = ['MLflow server', 'PostgreSQL', 'S3 (moto)'];
+const onCpu = (sched, parts = Object.keys(sched)) =>
+  parts.reduce((sum, part) => sum + (sched[part]?.run ?? 0), 0);
 
 const maxText = meter =>
   Number.isFinite(meter.max) ? ms(meter.max) : '> 2 min';
@@ -471,12 +491,29 @@ shows its step or a later one for its run − the timestamp it was logged with
 The page's main thread from the start of the loops until 3 s after the last
 (CPU profile, self time with native calls counted for the script that made
 them): ${cpuText(f.cpu)}. Busiest functions: ${f.functions.join('; ')}.
+The profiler samples on the wall clock: a function whose thread waits for a
+CPU keeps its samples, so these times include the waits below.
+
+The same ${f.measured.toFixed(1)} s from the kernel's scheduler statistics
+(\`bench/sched.mjs\`: per thread, the time it ran on a CPU and the time it
+was ready to run but waited for one, summed per part; 2 cores give
+${(2 * f.measured).toFixed(1)} CPU-seconds, of which ${onCpu(f.sched).toFixed(1)} were used; the
+team server's MLflow, PostgreSQL and S3, which a team runs on a host of its
+own, used ${onCpu(f.sched, TEAM_PARTS).toFixed(1)}). The page's main thread waited
+${ratio(f.sched[PAGE_MAIN])}× as long as it ran: its draws and the stream's
+messages queue behind the other processes more than behind the page's own
+work.
+
+${schedTable(f.sched)}
 
 Before charts rested after a slow draw (8f680e7), the first run of this
 benchmark (2026-12-04, load average 0.94 before, 12.41 when the loops
 ended) drew points p50 14,147 ms and p95 19,147 ms after they were logged:
 the chart redrew back to back (83 draws, 35 s of long tasks in 43 s) and the
-stream's messages waited behind the draws.
+stream's messages waited behind the draws. Runs since vary with the load the
+machine starts from: the first full run after 8f680e7 (load average 2.42
+when the loops started) drew points p50 2,014 ms and p95 4,630 ms after they
+were logged (store p50 1,080 ms, p95 2,807 ms).
 `
   );
 }

@@ -3,9 +3,9 @@
     .venv/bin/python bench/team_server.py [--workers 4]
 
 Starts PostgreSQL, moto's S3 and ``mlflow server --workers N`` (``bench/kernel_driver.py``),
-prints ``{"url": …}`` as one JSON line, then answers each line read from stdin (a JSON list
-of run ids) with one JSON line: each run's exact number of metric rows in PostgreSQL. When
-stdin closes, or on SIGTERM, everything it started is stopped and removed.
+prints ``{"url": …, "daemons": [PostgreSQL's pid]}`` as one JSON line, then answers each line
+read from stdin (a JSON list of run ids) with one JSON line: each run's exact number of metric
+rows in PostgreSQL. When stdin closes, or on SIGTERM, everything it started is stopped and removed.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with team_server(args.workers, "trackside-team-") as team:
-        print(json.dumps({"url": team.url}), flush=True)
+        # PostgreSQL leaves the process that started it: Node finds its processes by this pid.
+        daemons = [team.cluster.postmaster_pid]
+        print(json.dumps({"url": team.url, "daemons": daemons}), flush=True)
         for line in sys.stdin:
             run_ids = json.loads(line)
             print(json.dumps({run: team.metric_rows(run) for run in run_ids}), flush=True)
