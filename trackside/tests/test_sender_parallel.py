@@ -312,7 +312,7 @@ def test_requests_in_flight_come_from_the_environment(
 
 def test_a_trickle_goes_in_a_few_full_requests_not_one_per_answer(tmp_path: Path) -> None:
     # 2 points every 5 ms, as a paced training loop logs them; the server answers in 5 ms.
-    # Read again after every answer, that was one tiny request per answer (~150 in 1 s).
+    # Read again after every answer, that was one tiny request per answer (182 in 1 s here).
     journal = tmp_path / "k"
     journal.mkdir()
     writer = JournalWriter(journal)
