@@ -7,6 +7,7 @@ without coalescing does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import textwrap
@@ -74,7 +75,10 @@ async def run(ws: Any, code: str, timeout: float = 120.0) -> list[dict[str, Any]
     idle = replied = False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        raw = await ws.read_message()
+        try:  # bounded: a lost message fails here, not at the suite's timeout
+            raw = await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())
+        except asyncio.TimeoutError:
+            break
         assert raw is not None, "websocket closed"
         msg = decode_frame(raw)
         seen.append(msg)
@@ -90,7 +94,7 @@ async def run(ws: Any, code: str, timeout: float = 120.0) -> list[dict[str, Any]
             idle = True
         if idle and replied:  # the two come on different channels, in either order
             return seen
-    raise TimeoutError(code[:60])
+    raise TimeoutError(f"no reply and idle status within {timeout} s: {code[:60]!r}")
 
 
 async def stream_in_kernel(jp_fetch, jp_ws_fetch, code: str) -> list[dict]:
@@ -106,7 +110,10 @@ async def stream_in_kernel(jp_fetch, jp_ws_fetch, code: str) -> list[dict]:
 
 
 async def test_the_limiter_is_live_here(jp_fetch, jp_ws_fetch):
-    # Control: comm messages sent without coalescing do trip it.
+    # Control: comm messages sent without coalescing do trip it. 600 at once is twice the
+    # limit over its 3 s window, and stays under ZeroMQ's high-water mark (1000 messages per
+    # socket): with 2000, a subscriber that fell behind had its queue overflow and lose
+    # messages, the kernel's idle status among them, and this test waited for it for ever.
     seen = await stream_in_kernel(
         jp_fetch,
         jp_ws_fetch,
@@ -114,7 +121,7 @@ async def test_the_limiter_is_live_here(jp_fetch, jp_ws_fetch):
             """
             import comm
             control = comm.create_comm(target_name="trackside.control")
-            for i in range(2000):
+            for i in range(600):
                 control.send({"i": i})
             """
         ),
