@@ -498,10 +498,10 @@ function writeReadme(f) {
 \`${f.away ? 'BENCH_SERVER_AWAY=1 ' : ''}node bench/eight_charts.mjs\` (${date}; ${f.machine}; ${f.python}; load average ${f.loadBefore.toFixed(2)} before the run, ${f.load.toFixed(2)} when the loops started, ${f.loadAfterLoops.toFixed(2)} when they ended).
 
 ${f.away ? AWAY_TEXT : ''}JupyterLab with \`--Trackside.tracking_uri\` set to the PostgreSQL + S3 +
-\`mlflow server --workers 4\` team server of the previous section, in one
+\`mlflow server --workers 4\` team server of "Team server: eight kernels at once", in one
 chromium page: 8 notebooks, each tracked with its own "Track" button, each
 in a run of its own; the Trackside panel compares the 8 runs, so one chart
-draws the 8 live curves. All 8 kernels then run the previous section's
+draws the 8 live curves. All 8 kernels then run that section's
 paced loop at once (\`mlflow.log_metric\`, ${thousands(f.rate)} points/s each for
 ${f.seconds} s; ${f.elapsed.toFixed(1)} s until the last cell finished). Latency
 of a point = the animation frame after the chart's screen-reader summary first
@@ -539,7 +539,7 @@ ${f.away ? '' : HISTORY_TEXT}`
   );
 }
 
-const AWAY_TEXT = `The previous section's benchmark, with the MLflow server's processes
+const AWAY_TEXT = `"Team server: eight live charts in one JupyterLab" again, with the MLflow server's processes
 stopped (SIGSTOP) from just before the loops until 3 s after them: a stand-in
 for a team server on a host of its own, as far as this machine's CPU goes
 (the kernels' senders mostly wait on the stopped server here, so their work of
