@@ -375,10 +375,10 @@ async function measure({ lab, browser, loadBefore, team }) {
   await sleep(3000); // the last coalesced messages and draws
   const loadAfterLoops = load1();
   const sched = between(schedBefore, snapshot(team.daemons));
+  const measured = (Date.now() - began) / 1000;
   if (AWAY) {
     await team.away(false);
   }
-  const measured = (Date.now() - began) / 1000;
   const { cpu, functions } = splitProfile(await profile.stop());
   // What the last draw drew: traces (each run's line and envelope), points.
   const traces = await chart.evaluate(node =>
@@ -427,6 +427,7 @@ async function measure({ lab, browser, loadBefore, team }) {
     drainS: drains[i].drain_s
   }));
   const figures = {
+    date: new Date().toISOString().slice(0, 10),
     machine: machine(browser),
     python: pythonVersion(),
     away: AWAY,
@@ -483,7 +484,6 @@ const maxText = meter =>
   Number.isFinite(meter.max) ? ms(meter.max) : '> 2 min';
 
 function writeReadme(f) {
-  const date = new Date().toISOString().slice(0, 10);
   const thousands = n => Math.round(n).toLocaleString('en-US');
   const range = values =>
     `${thousands(Math.min(...values))} – ${thousands(Math.max(...values))}`;
@@ -495,7 +495,7 @@ function writeReadme(f) {
     title,
     `## ${title}
 
-\`${f.away ? 'BENCH_SERVER_AWAY=1 ' : ''}node bench/eight_charts.mjs\` (${date}; ${f.machine}; ${f.python}; load average ${f.loadBefore.toFixed(2)} before the run, ${f.load.toFixed(2)} when the loops started, ${f.loadAfterLoops.toFixed(2)} when they ended).
+\`${f.away ? 'BENCH_SERVER_AWAY=1 ' : ''}node bench/eight_charts.mjs\` (${f.date}; ${f.machine}; ${f.python}; load average ${f.loadBefore.toFixed(2)} before the run, ${f.load.toFixed(2)} when the loops started, ${f.loadAfterLoops.toFixed(2)} when they ended).
 
 ${f.away ? AWAY_TEXT : ''}JupyterLab with \`--Trackside.tracking_uri\` set to the PostgreSQL + S3 +
 \`mlflow server --workers 4\` team server of "Team server: eight kernels at once", in one

@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
@@ -38,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.kernel_driver import (
     TrackedKernel,
     finish,
-    machine,
+    loop_arguments,
+    loop_results,
     team_server,
     team_server_arguments,
 )
@@ -118,17 +118,10 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kernels", type=int, default=8)
-    parser.add_argument("--rate", type=int, default=10_000, help="points/s per kernel")
-    parser.add_argument("--seconds", type=float, default=30.0)
+    loop_arguments(parser, rate=10_000, seconds=30.0)
     team_server_arguments(parser)
     args = parser.parse_args()
-    results: dict[str, Any] = {
-        "kernels": args.kernels,
-        "rate_per_kernel": args.rate,
-        "seconds": args.seconds,
-        **machine(),
-    }
+    results = loop_results(args)
     with team_server(args.workers, "trackside-8k-") as team:
         kernels = [TrackedKernel(team.url, team.root / "journal") for _ in range(args.kernels)]
         try:

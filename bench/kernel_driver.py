@@ -108,14 +108,18 @@ class TeamServer:
         }
 
 
-def _tree_cpu(pid: int) -> float:
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and every process under it (none if it has ended)."""
     try:
         root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0.0
+        return []
+
+
+def _tree_cpu(pid: int) -> float:
     total = 0.0
-    for process in processes:
+    for process in process_tree(pid):
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
@@ -139,6 +143,23 @@ def team_server(workers: int, prefix: str) -> Iterator[TeamServer]:
             team_mlflow_server(root / "mlflow", cluster, s3, workers=workers) as server,
         ):
             yield TeamServer(server.url, root, cluster, server.process.pid)
+
+
+def loop_arguments(parser: argparse.ArgumentParser, rate: int, seconds: float) -> None:
+    """``--kernels``, ``--rate`` and ``--seconds`` of the paced-loop benches (defaults given)."""
+    parser.add_argument("--kernels", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=rate, help="points/s per kernel")
+    parser.add_argument("--seconds", type=float, default=seconds)
+
+
+def loop_results(args: argparse.Namespace) -> dict[str, Any]:
+    """The head of a paced-loop bench's figures: what was asked, and the machine."""
+    return {
+        "kernels": args.kernels,
+        "rate_per_kernel": args.rate,
+        "seconds": args.seconds,
+        **machine(),
+    }
 
 
 def team_server_arguments(parser: argparse.ArgumentParser) -> None:

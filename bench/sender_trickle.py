@@ -40,7 +40,8 @@ from bench.kernel_driver import (
     TrackedKernel,
     cpu_used,
     finish,
-    machine,
+    loop_arguments,
+    loop_results,
     team_server,
     team_server_arguments,
 )
@@ -50,10 +51,12 @@ MODES = {"linger": LINGER, "every answer": 0.0}
 
 # Once per kernel: count the log-batch requests its sender makes.
 COUNT_REQUESTS = """
+import threading
 from trackside.kernel.journal.durable import active
-_requests = [0]
+_requests, _requests_lock = [0], threading.Lock()  # the sender's worker threads all count
 def _counted(*args, _send=active()._backlog_sender.transport.log_batch, **kwargs):
-    _requests[0] += 1
+    with _requests_lock:
+        _requests[0] += 1
     return _send(*args, **kwargs)
 active()._backlog_sender.transport.log_batch = _counted
 """
@@ -109,18 +112,11 @@ def phase(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kernels", type=int, default=8)
-    parser.add_argument("--rate", type=int, default=200, help="points/s per kernel")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    loop_arguments(parser, rate=200, seconds=20.0)
     parser.add_argument("--repeat", type=int, default=2)
     team_server_arguments(parser)
     args = parser.parse_args()
-    results: dict[str, Any] = {
-        "kernels": args.kernels,
-        "rate_per_kernel": args.rate,
-        "seconds": args.seconds,
-        **machine(),
-    }
+    results = loop_results(args)
     phases: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
     with team_server(args.workers, "trackside-trickle-") as team:
         kernels = [TrackedKernel(team.url, team.root / "journal") for _ in range(args.kernels)]

@@ -24,7 +24,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.kernel_driver import team_server
+from bench.kernel_driver import process_tree, team_server
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
@@ -55,8 +55,7 @@ def main() -> None:
 
 def _set_away(pid: int, away: bool) -> int:
     """Stop (SIGSTOP) or continue the MLflow server and its workers; how many processes."""
-    root = psutil.Process(pid)
-    processes = [root, *root.children(recursive=True)]
+    processes = process_tree(pid)
     for process in processes:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.send_signal(signal.SIGSTOP if away else signal.SIGCONT)
